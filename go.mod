@@ -1,0 +1,3 @@
+module github.com/fraiseql/otelcol-fraiseql
+
+go 1.26
