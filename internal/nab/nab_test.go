@@ -12,7 +12,7 @@ import (
 // `make test` (NAB_REQUIRED=1) a missing directory fails the test.
 func sharedNAB(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "..", "..", "shared", "nab"))
+	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "nab"))
 	if err != nil {
 		t.Fatal(err)
 	}
