@@ -67,11 +67,11 @@ func (p *anomalyProcessor) processMetrics(ctx context.Context, md pmetric.Metric
 	start := p.now()
 	p.mu.Lock()
 	var bc batchCounts
+	p.evictStale(start, &bc) // first, so evicted slots serve this batch
 	rms := md.ResourceMetrics()
 	for i := 0; i < rms.Len(); i++ {
 		p.processResource(rms.At(i), start, &bc)
 	}
-	p.evictStale(start, &bc)
 	p.mu.Unlock()
 
 	p.tb.ProcessorAnomalyPointsScored.Add(ctx, bc.scored)
