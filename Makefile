@@ -25,7 +25,7 @@ DIST_SOURCES := builder-config.yaml go.mod go.sum \
 
 export CGO_ENABLED := 0
 
-.PHONY: build run test test-unit test-e2e test-integration lint generate components docker clean tools help
+.PHONY: fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -65,8 +65,9 @@ generate: ## run mdatagen for every component (pinned in internal/tools)
 		echo "mdatagen $$m"; (cd $$(dirname $$m) && $$mdatagen metadata.yaml); \
 	done
 
+# NAB_REQUIRED: the anomaly scorer tests read ../shared/nab and fail (not skip) without it.
 test-unit: ## fast tests of every package (no services, no binary)
-	$(GO) test -count=1 ./...
+	NAB_REQUIRED=1 $(GO) test -count=1 ./...
 
 test-e2e: $(DIST) tools ## validate every collector config, smoke-test the binary
 	OTELCOL_BINARY=$(CURDIR)/$(DIST) TELEMETRYGEN=$$($(TOOLS) telemetrygen) \
@@ -76,6 +77,14 @@ test-integration: ## tests against real services started by test/env/ (stopped a
 	test/run-integration.sh
 
 test: lint test-unit test-e2e test-integration ## everything CI runs
+
+FUZZTIME ?= 10s
+fuzz: ## run every Go fuzz target for FUZZTIME each (default 10s)
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 docker: $(DIST) ## build the container image (needs a Docker engine)
 	docker build -t $(DOCKER_IMAGE) .

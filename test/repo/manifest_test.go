@@ -159,3 +159,31 @@ func TestManifestPinsAreExplained(t *testing.T) {
 		}
 	}
 }
+
+// Every collector module in go.mod, direct or indirect, is on the release pair: a stray
+// newer confmap or featuregate (pulled in by a `go get` of something else) would make our
+// component tests run against other code than the distribution.
+func TestGoModCollectorModulesOnRelease(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gomod, err := modfile.Parse("go.mod", b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pins := readManifest(t).versions(t)
+	for _, req := range gomod.Require {
+		p, v := req.Mod.Path, req.Mod.Version
+		if !strings.HasPrefix(p, "go.opentelemetry.io/collector/") &&
+			!strings.HasPrefix(p, "github.com/open-telemetry/opentelemetry-collector-contrib/") {
+			continue
+		}
+		if pv, ok := pins[p]; ok && pv == v {
+			continue
+		}
+		if v != "v0.161.0" && v != "v1.67.0" {
+			t.Errorf("go.mod requires %s %s: collector modules must be at v0.161.0 / v1.67.0", p, v)
+		}
+	}
+}
