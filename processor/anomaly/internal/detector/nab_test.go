@@ -2,6 +2,7 @@ package detector
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -62,6 +63,34 @@ func TestNABDefault(t *testing.T) {
 			one := &nab.Corpus{Files: []nab.File{f}, Profiles: c.Profiles, NumWindows: len(f.Windows)}
 			r, _ := one.Evaluate([][]float64{scores[i]}, cfg.FireLevel)
 			t.Logf("%-60s w=%d raw %.3f tp %d fp %d", f.Name, len(f.Windows), r["standard"].Raw, r["standard"].TP, r["standard"].FP)
+			if os.Getenv("NAB_PERFILE") == "2" {
+				t.Log("   " + detail(f, scores[i], cfg.FireLevel))
+			}
 		}
 	}
+}
+
+// detail lists a file's windows (row ranges) and detections (rows at or
+// above theta after probation), for tuning.
+func detail(f nab.File, sc []float64, theta float64) string {
+	ts := f.Series.Timestamps
+	idx := func(t int64) int {
+		for i, v := range ts {
+			if v == t {
+				return i
+			}
+		}
+		return -1
+	}
+	out := fmt.Sprintf("n=%d p=%.0f win:", len(ts), nab.ProbationLength(len(ts)))
+	for _, w := range f.Windows {
+		out += fmt.Sprintf(" [%d,%d]", idx(w.Start), idx(w.End))
+	}
+	out += " det:"
+	for i, s := range sc {
+		if float64(i) >= nab.ProbationLength(len(ts)) && s >= theta {
+			out += fmt.Sprintf(" %d", i)
+		}
+	}
+	return out
 }
