@@ -13,7 +13,9 @@
 //
 // A point whose feature leaves its envelope sets a "record"; the score is
 // 0.5 + 0.5·tanh(K·excess/width), so any record scores above 0.5 and a large
-// one approaches 1. Inside every envelope the score stays below 0.5. The
+// one approaches 1. Consecutive records on the same side form a run whose
+// excess is measured from the envelope edge where the run began, so a
+// gradual slide to new extremes scores its whole distance. Inside every envelope the score stays below 0.5. The
 // score is scale free (excess relative to the envelope width), so one global
 // threshold means the same thing on every series: "beyond anything this
 // series has done lately, by this fraction of its usual range".
@@ -23,7 +25,7 @@
 // After a score reaches FireLevel the detector stays quiet (scores capped
 // just below FireLevel) for Quiet points: one alert per event.
 //
-// State is a fixed ~200 bytes per series. Time stamps are not used by the
+// State is a fixed ~300 bytes per series. Time stamps are not used by the
 // score, so irregular, repeated or backwards time stamps cannot poison it;
 // NaN and ±Inf are neither scored nor learned.
 package detector
@@ -85,7 +87,10 @@ const (
 	numFeat
 )
 
-type envelope struct{ lo, hi float64 }
+type envelope struct {
+	lo, hi, anchor, awidth float64
+	run                    int
+}
 
 // Detector holds the state of one series. The zero value is not usable; use New.
 type Detector struct {
@@ -117,7 +122,7 @@ func (d *Detector) Update(_ int64, v float64) Result {
 	if d.n == 0 {
 		d.last, d.fast, d.slow = v, v, v
 		for i := range d.env {
-			d.env[i] = envelope{math.Inf(1), math.Inf(-1)}
+			d.env[i] = envelope{lo: math.Inf(1), hi: math.Inf(-1)}
 		}
 	}
 	expected := d.fast
@@ -140,10 +145,21 @@ func (d *Detector) Update(_ int64, v float64) Result {
 			if w := 1e-9 * (1 + math.Abs(u)); width < w {
 				width = w
 			}
-			ex := math.Max(u-e.hi, e.lo-u) / width
+			side := 1
+			edge := e.hi
+			if u < e.lo {
+				side, edge = -1, e.lo
+			}
+			if e.run != side {
+				e.run, e.anchor, e.awidth = side, edge, width
+			}
+			ex := math.Abs(u-e.anchor) / e.awidth
 			if r := 0.5 + 0.5*math.Tanh(cfg.K*ex); r > s {
 				s = r
 			}
+		}
+		if scoring && u <= e.hi && u >= e.lo {
+			e.run = 0
 		}
 		if u < e.lo {
 			e.lo = u

@@ -77,6 +77,35 @@ func TestLevelShiftFires(t *testing.T) {
 	}
 }
 
+func TestGradualSlideToNewLowFires(t *testing.T) {
+	cfg := DefaultConfig()
+	// Noisy level 100 with rare peaks to 300 (they set a wide envelope),
+	// then a slide down to 0 by 0.5 per point: each point is only a tiny
+	// record, the run as a whole is far below anything seen.
+	vals := noise(5000, 8, 100, 3)
+	for i := 500; i < 4000; i += 700 {
+		vals[i] = 300
+	}
+	for i := 4000; i < 4200; i++ {
+		vals[i] = math.Max(0, 85-0.5*float64(i-4000)) + 3*rand.New(rand.NewPCG(uint64(i), 3)).NormFloat64()
+	}
+	rs := feed(New(cfg), vals[:4200])
+	if m := maxScore(rs[3700:4000]); m >= cfg.FireLevel {
+		t.Fatalf("noise before the slide fired at %v", m)
+	}
+	if m := maxScore(rs[4000:4200]); m < cfg.FireLevel {
+		t.Errorf("slide to a new low: max score %v, want >= %v", m, cfg.FireLevel)
+	}
+	// The same slide scored step by step (no runs) would stay low: check
+	// that a run is reset by a point back inside the envelope.
+	d := New(cfg)
+	feed(d, vals[:3999])
+	lo := d.Update(0, 100).Lower
+	if r := d.Update(0, lo-1e-6); r.Score >= cfg.FireLevel {
+		t.Errorf("a tiny new record right after a normal point fired (%v)", r.Score)
+	}
+}
+
 func TestFlatLineAndConstantSeries(t *testing.T) {
 	cfg := DefaultConfig()
 	d := New(cfg)
