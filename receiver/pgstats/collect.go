@@ -50,6 +50,8 @@ func run[T any](ctx context.Context, s *pgScraper, server, query string, errs *[
 	if err == nil {
 		return v, true
 	}
+	var zero T // rows read before the error are not reported
+	v = zero
 	reason := pgclient.Classify(err)
 	s.countFailure(query, reason)
 	key := server + "/" + query + "/" + string(reason)

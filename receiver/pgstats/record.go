@@ -131,9 +131,11 @@ func (s *pgScraper) recordStandbys(now pcommon.Timestamp, snap pgSnapshot) {
 	}
 	mb := s.mb
 	byState := map[string]int64{}
+	countable := true // false when a standby's state cannot be read (no privilege)
 	var order []string
 	for _, sb := range snap.standbys {
 		if !sb.StateKnown { // no privilege to read it: absent, not a guess
+			countable = false
 			continue
 		}
 		if _, seen := byState[sb.State]; !seen {
@@ -169,6 +171,9 @@ func (s *pgScraper) recordStandbys(now pcommon.Timestamp, snap pgSnapshot) {
 	}
 	// A primary (not a replica) without standbys reports 0 streaming standbys, so "standbys < 1" alerts
 	// fire when the last one disappears instead of seeing an absent series.
+	if !countable {
+		return
+	}
 	if _, ok := byState["streaming"]; !ok && !snap.info.InRecovery {
 		order = append(order, "streaming")
 	}
