@@ -144,6 +144,7 @@ func TestScrapeReplicaLagDecisions(t *testing.T) {
 	}{
 		{"idle primary, streaming: 0 although the last commit is old", pgclient.Replica{CaughtUp: true, ReceiverStatus: "streaming", LastReplayAge: f64(3600)}, []float64{0}},
 		{"receiver down: the naive age is reported", pgclient.Replica{CaughtUp: true, ReceiverStatus: "stopped", LastReplayAge: f64(3600)}, []float64{3600}},
+		{"receiver status unreadable (no pg_monitor): the LSN guard decides", pgclient.Replica{CaughtUp: true, ReceiverStatus: "", LastReplayAge: f64(3600)}, []float64{0}},
 		{"replay behind", pgclient.Replica{CaughtUp: false, ReceiverStatus: "streaming", LastReplayAge: f64(11.6)}, []float64{11.6}},
 		{"nothing replayed yet, behind", pgclient.Replica{ReceiverStatus: "streaming"}, nil},
 	} {

@@ -23,10 +23,11 @@ func StandbyLag(lag *float64, bytesBehind *int64) (float64, bool) {
 // commits to replay), so when everything received has been replayed and the WAL receiver
 // is streaming the lag is 0. When the receiver is not streaming the naive age is reported:
 // a replica cut off from its primary must show a growing lag, not a reassuring 0 (the LSN
-// guard alone would hide a broken WAL receiver). No value before the first replayed commit
-// unless the guard holds.
+// guard alone would hide a broken WAL receiver). When the receiver status cannot be read
+// (a role without pg_monitor), the LSN guard alone decides: the naive age would page on
+// every idle night. No value before the first replayed commit unless the guard holds.
 func ReplicaLag(r Replica) (float64, bool) {
-	if r.CaughtUp && r.ReceiverStatus == "streaming" {
+	if r.CaughtUp && (r.ReceiverStatus == "streaming" || r.ReceiverStatus == "") {
 		return 0, true
 	}
 	if r.LastReplayAge == nil {
