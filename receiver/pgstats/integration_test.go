@@ -53,7 +53,8 @@ func waitReplicaCaughtUp(t testing.TB) {
 	prim := admin(t, "PGSTATS_PRIMARY", "postgres")
 	repl := admin(t, "PGSTATS_REPLICA", "postgres")
 	eventually(t, 30*time.Second, "replica caught up", func() (bool, string) {
-		var cur, replayed string
+		var cur string
+		var replayed bool
 		if err := prim.QueryRow(context.Background(), "SELECT pg_current_wal_lsn()::text").Scan(&cur); err != nil {
 			return false, err.Error()
 		}
@@ -61,7 +62,7 @@ func waitReplicaCaughtUp(t testing.TB) {
 			"SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), $1::pg_lsn) >= 0", cur).Scan(&replayed); err != nil {
 			return false, err.Error()
 		}
-		return replayed == "true", "primary at " + cur
+		return replayed, "primary at " + cur
 	})
 }
 
