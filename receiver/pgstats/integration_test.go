@@ -67,8 +67,8 @@ func waitReplicaCaughtUp(t testing.TB) {
 }
 
 // Scenario: an idle primary. The naive replica lag (now() - pg_last_xact_replay_timestamp())
-// grows second by second; postgresql.replica.lag stays 0, and so do the primary-side lags
-// (PostgreSQL reports NULL for them then).
+// grows second by second; postgresql.replica.lag stays 0, and the primary-side lags stay
+// present and near 0 (PostgreSQL reports NULL for them once the standby is idle).
 func TestIntegrationIdleReplicaLagStaysZero(t *testing.T) {
 	prim := admin(t, "PGSTATS_PRIMARY", "postgres")
 	repl := admin(t, "PGSTATS_REPLICA", "postgres")
@@ -86,9 +86,11 @@ func TestIntegrationIdleReplicaLagStaysZero(t *testing.T) {
 		assert.Equal(t, 0.0, value(t, m, "replica", "postgresql.replica.lag", nil), "replica lag on an idle primary")
 		assert.Equal(t, 0.0, value(t, m, "replica", "postgresql.replica.lag_bytes", nil))
 		assert.Equal(t, 1.0, value(t, m, "replica", "postgresql.replica.wal_receiver.connected", map[string]string{"postgresql.replica.wal_receiver.status": "streaming"}))
+		// Primary side: the last measured lag (milliseconds) until PostgreSQL nulls it once
+		// the standby reports it is idle, then 0: present and never growing.
 		for _, kind := range []string{"write", "flush", "replay"} {
-			assert.Equal(t, 0.0, value(t, m, "primary", "postgresql.replication.lag", map[string]string{
-				"postgresql.replication.lag.kind": kind, "postgresql.replication.application_name": "replica1"}), kind)
+			assert.Less(t, value(t, m, "primary", "postgresql.replication.lag", map[string]string{
+				"postgresql.replication.lag.kind": kind, "postgresql.replication.application_name": "replica1"}), 0.5, kind)
 		}
 		assert.Equal(t, 0.0, value(t, m, "primary", "postgresql.replication.lag_bytes", map[string]string{
 			"postgresql.replication.position": "replay"}))
