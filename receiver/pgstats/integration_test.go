@@ -72,6 +72,15 @@ func waitReplicaCaughtUp(t testing.TB) {
 func TestIntegrationIdleReplicaLagStaysZero(t *testing.T) {
 	prim := admin(t, "PGSTATS_PRIMARY", "postgres")
 	repl := admin(t, "PGSTATS_REPLICA", "postgres")
+	// Autovacuum commits (e.g. an autoanalyze of a fresh table) would reset the naive lag;
+	// keep the primary truly idle for the scenario and restore the setting afterwards.
+	exec1(t, prim, "ALTER SYSTEM SET autovacuum = off")
+	exec1(t, prim, "SELECT pg_reload_conf()")
+	t.Cleanup(func() {
+		c := admin(t, "PGSTATS_PRIMARY", "postgres")
+		exec1(t, c, "ALTER SYSTEM RESET autovacuum")
+		exec1(t, c, "SELECT pg_reload_conf()")
+	})
 	// One commit, so the replica has a last replayed transaction timestamp.
 	exec1(t, prim, "CREATE TABLE IF NOT EXISTS pgstats_idle (t timestamptz)")
 	exec1(t, prim, "INSERT INTO pgstats_idle VALUES (now())")
