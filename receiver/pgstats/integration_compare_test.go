@@ -99,11 +99,18 @@ func promValue(t testing.TB, samples []promSample, name string, want map[string]
 // own as active and ours as idle), and its replica lag is idle-safe where the exporter's
 // example pg_replication_lag is now() - pg_last_xact_replay_timestamp().
 func TestIntegrationSideBySidePostgresExporter(t *testing.T) {
-	waitReplicaCaughtUp(t)
 	cfg := itConfig(t)
 	cfg.PgBouncer = nil
 	s := startScraper(t, cfg)
-	scrapeOnce(t, s) // connections are open before the compared scrape
+	// Warm-up: connections open, and on a fresh cluster the first catalog reads prune pages
+	// (WAL); then one commit so the replica has replayed a transaction, and catch up.
+	scrapeOnce(t, s)
+	scrapeExporter(t, "PGSTATS_PE_PRIMARY")
+	scrapeExporter(t, "PGSTATS_PE_REPLICA")
+	prim := admin(t, "PGSTATS_PRIMARY", "postgres")
+	exec1(t, prim, "CREATE TABLE IF NOT EXISTS pgstats_idle (t timestamptz)")
+	exec1(t, prim, "INSERT INTO pgstats_idle VALUES (now())")
+	waitReplicaCaughtUp(t)
 	m := scrapeOnce(t, s)
 	pe := scrapeExporter(t, "PGSTATS_PE_PRIMARY")
 	peRepl := scrapeExporter(t, "PGSTATS_PE_REPLICA")

@@ -37,8 +37,10 @@ const qStandbys = `SELECT COALESCE(application_name, ''), COALESCE(host(client_a
 	EXTRACT(EPOCH FROM replay_lag)::float8
 FROM pg_stat_replication, (SELECT ` + currentLSN + ` AS cur) c`
 
+// Caught up is replay >= receive, not equality: right after pg_basebackup the receive
+// position starts at a segment boundary behind what was already replayed from the backup.
 const qReplica = `SELECT pg_is_wal_replay_paused(),
-	COALESCE(pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn(), false),
+	COALESCE(pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn(), false),
 	GREATEST(0, pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()))::bigint,
 	EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8`
 

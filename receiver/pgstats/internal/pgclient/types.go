@@ -32,7 +32,7 @@ type Standby struct {
 // Replica is the replica-side view (only meaningful when the server is in recovery).
 type Replica struct {
 	ReplayPaused bool
-	// CaughtUp: everything received has been replayed (receive LSN = replay LSN).
+	// CaughtUp: everything received has been replayed (replay LSN >= receive LSN).
 	CaughtUp bool
 	// PendingBytes: received - replayed, clamped at 0; nil when nothing was received.
 	PendingBytes *int64
