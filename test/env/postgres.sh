@@ -36,6 +36,13 @@ pg_bindir() {
 	echo "$(deb_root)/usr/lib/postgresql/15/bin"
 }
 
+# The servers refuse to run as root: use the `postgres` user the Debian packages create, or
+# create a system user of that name on a machine without them.
+if ! id "$RUN_AS" >/dev/null 2>&1; then
+	log "creating system user $RUN_AS"
+	useradd --system --no-create-home --shell /usr/sbin/nologin "$RUN_AS" || die "cannot create user $RUN_AS"
+fi
+
 B=$(pg_bindir)
 LIBS=$(deb_root)/usr/lib/x86_64-linux-gnu:$(deb_root)/usr/lib/postgresql/15/lib
 export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$LIBS
