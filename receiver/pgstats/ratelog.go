@@ -1,0 +1,51 @@
+package pgstats
+
+import (
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// rateLog logs a condition at warn level at most once per interval per key (server +
+// condition), and at debug level in between, so a server that stays down or a role that
+// stays unprivileged does not flood the collector log.
+type rateLog struct {
+	mu     sync.Mutex
+	logger *zap.Logger
+	every  time.Duration
+	last   map[string]time.Time
+	now    func() time.Time
+}
+
+func newRateLog(logger *zap.Logger, every time.Duration) *rateLog {
+	return &rateLog{logger: logger, every: every, last: map[string]time.Time{}, now: time.Now}
+}
+
+// warn returns true when the line was logged at warn level.
+func (r *rateLog) warn(key, msg string, fields ...zap.Field) bool {
+	r.mu.Lock()
+	now := r.now()
+	last, seen := r.last[key]
+	loud := !seen || now.Sub(last) >= r.every
+	if loud {
+		r.last[key] = now
+	}
+	r.mu.Unlock()
+	if loud {
+		r.logger.Warn(msg, fields...)
+	} else {
+		r.logger.Debug(msg, fields...)
+	}
+	return loud
+}
+
+// clear forgets a key, so the condition is logged again as soon as it recurs (used when a
+// server comes back up).
+func (r *rateLog) clear(key string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, had := r.last[key]
+	delete(r.last, key)
+	return had
+}
