@@ -152,7 +152,9 @@ func (s *Store) tick(now int64) uint32 {
 
 func (s *Store) shardOf(h uint64) *storeShard { return &s.shards[(h>>32^h)&s.mask] }
 
-func fold(start uint64) uint32 { return uint32(start^start>>32) &^ 1 }
+// fold keeps 31 well-mixed bits of a start timestamp: enough to notice that it changed
+// (a miss needs a 2⁻³¹ coincidence), in 4 bytes instead of 8.
+func fold(start uint64) uint32 { return uint32((start*0x9e3779b97f4a7c15)>>32) &^ 1 }
 
 // Tracked is the number of overflowed streams with state.
 func (s *Store) Tracked() int64 { return s.tracked.Load() }
