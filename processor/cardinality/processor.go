@@ -20,6 +20,9 @@ import (
 	"github.com/fraiseql/otelcol-fraiseql/processor/cardinality/internal/tracker"
 )
 
+// clock is the processor's time source (replaced in tests to exercise expiry).
+var clock = time.Now
+
 // OverflowAttribute marks overflow points (OTel SDK spec); it is their only attribute.
 const OverflowAttribute = "otel.metric.overflow"
 
@@ -47,7 +50,7 @@ type cardinalityProcessor struct {
 }
 
 func newProcessor(set processor.Settings, cfg *Config) (*cardinalityProcessor, error) {
-	epoch := time.Now().UnixNano()
+	epoch := clock().UnixNano()
 	p := &cardinalityProcessor{
 		cfg:    cfg,
 		logger: set.Logger,
@@ -61,7 +64,7 @@ func newProcessor(set processor.Settings, cfg *Config) (*cardinalityProcessor, e
 		partition: slices.Clone(cfg.Limits.PartitionByResource),
 		drop:      cfg.Action == ActionDrop,
 		gaugeLast: cfg.Overflow.Gauges == GaugesLastValue,
-		now:       time.Now,
+		now:       clock,
 		counts:    outcomeOptions(),
 		evAdm:     metric.WithAttributeSet(attribute.NewSet(attribute.String("kind", "admitted"))),
 		evStream:  metric.WithAttributeSet(attribute.NewSet(attribute.String("kind", "overflow_stream"))),
@@ -102,7 +105,7 @@ func newProcessor(set processor.Settings, cfg *Config) (*cardinalityProcessor, e
 	}
 	if err == nil && cfg.Telemetry.TopOffenders > 0 {
 		err = tb.RegisterProcessorCardinalityTopOffenderDatapointsCallback(func(_ context.Context, o metric.Int64Observer) error {
-			for _, off := range p.tr.TakeOffenders(cfg.Telemetry.TopOffenders) {
+			for _, off := range p.tr.Offenders(cfg.Telemetry.TopOffenders) {
 				o.Observe(off.Rejected, metric.WithAttributes(attribute.String("metric_name", off.Name)))
 			}
 			return nil

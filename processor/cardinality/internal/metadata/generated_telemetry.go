@@ -153,7 +153,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	var err, errs error
 	builder.ProcessorCardinalityDatapoints, err = builder.meter.Int64Counter(
 		"otelcol_processor_cardinality_datapoints",
-		metric.WithDescription("Data points processed, by outcome (passed, overflowed, dropped) and reason (admitted, excluded, metric_limit, global_limit, overflow_state_full, unsupported_type, incompatible_buckets). [Alpha]"),
+		metric.WithDescription("Data points processed, by outcome (passed, overflowed, dropped) and reason (admitted, excluded, metric_limit, global_limit, in_overflow, overflow_state_full, unsupported_type, incompatible_buckets, no_recorded_value). [Alpha]"),
 		metric.WithUnit("{datapoint}"),
 	)
 	errs = errors.Join(errs, err)
@@ -189,7 +189,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorCardinalityTopOffenderDatapoints, err = builder.meter.Int64ObservableGauge(
 		"otelcol_processor_cardinality_top_offender_datapoints",
-		metric.WithDescription("For the top N metrics (telemetry.top_offenders, at most 100) by data points over their limit since the previous collection: that count, with attribute metric_name. [Alpha]"),
+		metric.WithDescription("For the top N metrics (telemetry.top_offenders, at most 100) by data points over their limit in the last one to two eviction passes (stale_after/10 each): that count, with attribute metric_name. [Alpha]"),
 		metric.WithUnit("{datapoint}"),
 	)
 	errs = errors.Join(errs, err)

@@ -24,7 +24,7 @@ func NewSettings(tt *componenttest.Telemetry) processor.Settings {
 func AssertEqualProcessorCardinalityDatapoints(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_cardinality_datapoints",
-		Description: "Data points processed, by outcome (passed, overflowed, dropped) and reason (admitted, excluded, metric_limit, global_limit, overflow_state_full, unsupported_type, incompatible_buckets). [Alpha]",
+		Description: "Data points processed, by outcome (passed, overflowed, dropped) and reason (admitted, excluded, metric_limit, global_limit, in_overflow, overflow_state_full, unsupported_type, incompatible_buckets, no_recorded_value). [Alpha]",
 		Unit:        "{datapoint}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -112,7 +112,7 @@ func AssertEqualProcessorCardinalitySeriesLimit(t *testing.T, tt *componenttest.
 func AssertEqualProcessorCardinalityTopOffenderDatapoints(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_cardinality_top_offender_datapoints",
-		Description: "For the top N metrics (telemetry.top_offenders, at most 100) by data points over their limit since the previous collection: that count, with attribute metric_name. [Alpha]",
+		Description: "For the top N metrics (telemetry.top_offenders, at most 100) by data points over their limit in the last one to two eviction passes (stale_after/10 each): that count, with attribute metric_name. [Alpha]",
 		Unit:        "{datapoint}",
 		Data: metricdata.Gauge[int64]{
 			DataPoints: dps,

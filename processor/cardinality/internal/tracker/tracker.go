@@ -82,7 +82,8 @@ type Metric struct {
 
 	id       uint32
 	admitted atomic.Int64
-	rejected atomic.Int64 // rejected points since the last TakeOffenders
+	rejected atomic.Int64 // rejected points in the current window
+	prevRej  atomic.Int64 // rejected points in the previous window
 	seen     atomic.Uint32
 }
 
@@ -303,13 +304,14 @@ func (t *Tracker) SweepAll(now int64) int {
 // Shards is the number of shards (Sweep calls per full pass).
 func (t *Tracker) Shards() int { return len(t.shards) }
 
-// sweepMetrics forgets metric states with no admitted series that were not looked up for a
+// sweepMetrics starts a new offender window and forgets metric states with no admitted series that were not looked up for a
 // staleness period (so an in-flight batch never holds a freed state).
 func (t *Tracker) sweepMetrics(tk uint32) {
 	t.metricsMu.Lock()
 	defer t.metricsMu.Unlock()
 	for k, id := range t.metricIdx {
 		m := t.metrics[id]
+		m.prevRej.Store(m.rejected.Swap(0))
 		if m.admitted.Load() == 0 && tk-m.seen.Load() >= t.staleTicks && m.seen.Load() <= tk {
 			delete(t.metricIdx, k)
 			t.metrics[id] = nil
@@ -346,16 +348,17 @@ type Offender struct {
 	Rejected int64
 }
 
-// TakeOffenders returns up to n metrics (summed over partitions) with the most points
-// rejected since the previous call, most first, and resets the window.
-func (t *Tracker) TakeOffenders(n int) []Offender {
+// Offenders returns up to n metrics (summed over partitions) with the most points rejected
+// in the current and the previous window, most first. A window is one full sweep pass
+// (Shards() calls of Sweep); reading does not reset anything.
+func (t *Tracker) Offenders(n int) []Offender {
 	sums := map[string]int64{}
 	t.metricsMu.RLock()
 	for _, m := range t.metrics {
 		if m == nil {
 			continue
 		}
-		if r := m.rejected.Swap(0); r > 0 {
+		if r := m.rejected.Load() + m.prevRej.Load(); r > 0 {
 			sums[m.Name] += r
 		}
 	}

@@ -219,12 +219,20 @@ func TestTakeOffenders(t *testing.T) {
 			tr.TryAdmit(m, uint64(i<<20+h), 0)
 		}
 	}
-	got := tr.TakeOffenders(2)
+	got := tr.Offenders(2)
 	if len(got) != 2 || got[0].Name != "c" || got[0].Rejected != 29 || got[1].Name != "b" || got[1].Rejected != 19 {
 		t.Fatalf("offenders %+v", got)
 	}
-	if again := tr.TakeOffenders(2); len(again) != 0 {
-		t.Fatalf("window not reset: %+v", again)
+	if again := tr.Offenders(2); len(again) != 2 {
+		t.Fatalf("reading must not reset: %+v", again)
+	}
+	tr.SweepAll(0) // first window ends: counts move to the previous window
+	if got := tr.Offenders(1); len(got) != 1 || got[0].Rejected != 29 {
+		t.Fatalf("after one pass %+v", got)
+	}
+	tr.SweepAll(0) // second window ends: nothing rejected since
+	if got := tr.Offenders(3); len(got) != 0 {
+		t.Fatalf("after two passes %+v", got)
 	}
 }
 
