@@ -37,11 +37,12 @@ var outcomeAttrs = [numOutcomes][2]string{
 	droppedNoRecordedValue:     {"dropped", "no_recorded_value"},
 }
 
-func outcomeOptions() [numOutcomes]metric.AddOption {
-	var o [numOutcomes]metric.AddOption
+// outcomeOptions are built once: passing a prebuilt slice to Add does not allocate.
+func outcomeOptions() [numOutcomes][]metric.AddOption {
+	var o [numOutcomes][]metric.AddOption
 	for i, a := range outcomeAttrs {
-		o[i] = metric.WithAttributeSet(attribute.NewSet(
-			attribute.String("outcome", a[0]), attribute.String("reason", a[1])))
+		o[i] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
+			attribute.String("outcome", a[0]), attribute.String("reason", a[1])))}
 	}
 	return o
 }

@@ -39,7 +39,7 @@ type cardinalityProcessor struct {
 	gaugeLast bool
 	now       func() time.Time
 
-	counts   [numOutcomes]metric.AddOption
+	counts   [numOutcomes][]metric.AddOption
 	evAdm    metric.AddOption
 	evStream metric.AddOption
 	lastWarn atomic.Int64
@@ -218,7 +218,7 @@ func (p *cardinalityProcessor) processMetrics(ctx context.Context, md pmetric.Me
 	b.emit(p, md)
 	for i, n := range b.counts {
 		if n > 0 {
-			p.tb.ProcessorCardinalityDatapoints.Add(ctx, n, p.counts[i])
+			p.tb.ProcessorCardinalityDatapoints.Add(ctx, n, p.counts[i]...)
 		}
 	}
 	p.batches.Put(b)

@@ -1,14 +1,14 @@
 package tracker
 
 import (
-	"hash/maphash"
 	"math"
+	"math/rand/v2"
 )
 
 // Hasher computes seeded, order-independent 64-bit series identities.
 //
-// The seed is random per process (hash/maphash), so an attacker who controls label values
-// cannot precompute colliding series. Identities are only compared inside one process; they
+// The seed is random per process, so an attacker who controls label values cannot
+// precompute colliding series. Identities are only compared inside one process; they
 // are never persisted or sent anywhere.
 //
 // An attribute set is hashed as the sum of per-attribute hashes, each a strong 64-bit mix of
@@ -16,11 +16,11 @@ import (
 // distinct series collide with probability about n²/2⁶⁵ (3×10⁻⁸ at one million series); a
 // collision makes the two series share one slot, which is harmless for the limit.
 type Hasher struct {
-	seed maphash.Seed
+	seed uint64
 }
 
 // NewHasher returns a Hasher with a fresh random seed.
-func NewHasher() Hasher { return Hasher{seed: maphash.MakeSeed()} }
+func NewHasher() Hasher { return Hasher{seed: rand.Uint64()} }
 
 // Value kinds mixed into attribute hashes so that "1" (string) and 1 (int) differ.
 const (
@@ -34,16 +34,17 @@ const (
 )
 
 // String hashes a string on its own (metric names, scope names, units).
-func (h Hasher) String(s string) uint64 { return maphash.String(h.seed, s) }
+func (h Hasher) String(s string) uint64 { return wyhash(s, h.seed) }
 
-// AttrStr is the hash of one attribute with a string value.
+// AttrStr is the hash of one attribute with a string value: the value is hashed with the
+// key's hash as its seed (lengths are mixed in, so "a1"+"" and "a"+"1" differ).
 func (h Hasher) AttrStr(key, value string) uint64 {
-	return mix(maphash.String(h.seed, key), maphash.String(h.seed, value)^KindStr)
+	return wyhash(value, wyhash(key, h.seed)^KindStr)
 }
 
 // AttrNum is the hash of one attribute with a numeric (int, double bits, bool) value.
 func (h Hasher) AttrNum(key string, kind, bits uint64) uint64 {
-	return mix(maphash.String(h.seed, key), mix64(bits^kind*0x9e3779b97f4a7c15))
+	return wymix(wyhash(key, h.seed)^kind^wyp2, bits^wyp3)
 }
 
 // AttrDouble is AttrNum for a float64 (all NaNs hash alike, -0 == +0).
@@ -60,7 +61,7 @@ func (h Hasher) AttrDouble(key string, v float64) uint64 {
 // AttrHash is the hash of one attribute whose value was hashed by the caller (bytes, nested
 // maps and slices).
 func (h Hasher) AttrHash(key string, kind, valueHash uint64) uint64 {
-	return mix(maphash.String(h.seed, key), valueHash^kind)
+	return mix(wyhash(key, h.seed)^kind, valueHash)
 }
 
 // Set accumulates an order-independent hash of an attribute set.

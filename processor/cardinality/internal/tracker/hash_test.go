@@ -73,3 +73,31 @@ func TestSeedsDiffer(t *testing.T) {
 		t.Fatal("two hashers share a seed")
 	}
 }
+
+// TestWyhashLengths: every length path (0, 1-3, 4-16, 17-47, ≥48) is sensitive to every
+// byte and to the length.
+func TestWyhashLengths(t *testing.T) {
+	buf := make([]byte, 130)
+	for i := range buf {
+		buf[i] = byte(i * 7)
+	}
+	seen := map[uint64]string{}
+	for n := 0; n <= len(buf); n++ {
+		s := string(buf[:n])
+		h := wyhash(s, 42)
+		if prev, dup := seen[h]; dup {
+			t.Fatalf("len %d collides with len %d", n, len(prev))
+		}
+		seen[h] = s
+		for i := 0; i < n; i++ {
+			b := []byte(s)
+			b[i] ^= 1
+			if wyhash(string(b), 42) == h {
+				t.Fatalf("len %d: flipping byte %d does not change the hash", n, i)
+			}
+		}
+		if n > 0 && wyhash(s, 43) == h {
+			t.Fatalf("len %d: seed ignored", n)
+		}
+	}
+}

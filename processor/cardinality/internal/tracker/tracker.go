@@ -35,18 +35,17 @@ type Config struct {
 	Epoch int64
 }
 
-// entry is the state of one admitted series: 16 bytes, no pointers (the GC skips it).
+// entry is the state of one admitted series: 8 bytes, no pointers (the GC skips the map).
 type entry struct {
-	key    uint64
 	metric uint32
 	seen   uint32
 }
 
 type shard struct {
-	mu      sync.Mutex
-	index   map[uint64]uint32 // series hash → position in entries
-	entries []entry
-	_       [40]byte // keep hot shard headers on separate cache lines
+	mu   sync.Mutex
+	m    map[uint64]entry // series hash → state
+	peak int              // largest len(m) since the map was last rebuilt
+	_    [40]byte         // keep hot shard headers on separate cache lines
 }
 
 // Tracker is safe for concurrent use.
@@ -113,7 +112,7 @@ func New(cfg Config) *Tracker {
 		metricIdx:  map[metricKey]uint32{},
 	}
 	for i := range t.shards {
-		t.shards[i].index = map[uint64]uint32{}
+		t.shards[i].m = map[uint64]entry{}
 	}
 	if cfg.Limits.MaxSeries > 0 {
 		// Every admitted series belongs to a metric, so this only bounds metric states that
@@ -182,10 +181,12 @@ func (t *Tracker) Metric(name string, partition uint64, now int64) *Metric {
 // one map lookup under the shard lock, no allocation.
 func (t *Tracker) Touch(h uint64, now int64) bool {
 	s := t.shardOf(h)
+	tk := t.tick(now)
 	s.mu.Lock()
-	i, ok := s.index[h]
-	if ok {
-		s.entries[i].seen = t.tick(now)
+	e, ok := s.m[h]
+	if ok && e.seen != tk {
+		e.seen = tk // at most one write per series per second
+		s.m[h] = e
 	}
 	s.mu.Unlock()
 	return ok
@@ -198,8 +199,9 @@ func (t *Tracker) TryAdmit(m *Metric, h uint64, now int64) Decision {
 	tk := t.tick(now)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if i, ok := s.index[h]; ok {
-		s.entries[i].seen = tk
+	if e, ok := s.m[h]; ok {
+		e.seen = tk
+		s.m[h] = e
 		return Admitted
 	}
 	if m == nil {
@@ -225,8 +227,8 @@ func (t *Tracker) TryAdmit(m *Metric, h uint64, now int64) Decision {
 	if m.Excluded {
 		m.admitted.Add(1)
 	}
-	s.index[h] = uint32(len(s.entries))
-	s.entries = append(s.entries, entry{key: h, metric: m.id, seen: tk})
+	s.m[h] = entry{metric: m.id, seen: tk}
+	s.peak = max(s.peak, len(s.m))
 	return Admitted
 }
 
@@ -247,32 +249,23 @@ func (t *Tracker) Sweep(now int64) int {
 	s := &t.shards[i]
 	var freed map[uint32]int64
 	s.mu.Lock()
-	for j := 0; j < len(s.entries); {
-		e := s.entries[j]
+	for h, e := range s.m {
 		if tk-e.seen < t.staleTicks || e.seen > tk {
-			j++
 			continue
 		}
-		last := len(s.entries) - 1
-		delete(s.index, e.key)
-		if j != last {
-			s.entries[j] = s.entries[last]
-			s.index[s.entries[j].key] = uint32(j)
-		}
-		s.entries = s.entries[:last]
+		delete(s.m, h)
 		if freed == nil {
 			freed = map[uint32]int64{}
 		}
 		freed[e.metric]++
 	}
-	if cap(s.entries) > 64 && len(s.entries) < cap(s.entries)/4 {
-		s.entries = append(make([]entry, 0, 2*len(s.entries)), s.entries...)
-		// Rebuild the index too: a Go map never shrinks on delete.
-		idx := make(map[uint64]uint32, len(s.entries))
-		for k, e := range s.entries {
-			idx[e.key] = uint32(k)
+	if s.peak > 64 && len(s.m) < s.peak/4 {
+		// A Go map never shrinks on delete: rebuild it after a large eviction.
+		m := make(map[uint64]entry, len(s.m))
+		for h, e := range s.m {
+			m[h] = e
 		}
-		s.index = idx
+		s.m, s.peak = m, len(m)
 	}
 	s.mu.Unlock()
 	n := 0
