@@ -119,22 +119,48 @@ func BenchmarkPassThrough(b *testing.B) {
 	}
 }
 
-// BenchmarkAdmitNew: every point is a new series that gets admitted.
+// BenchmarkAdmitNew: every point is a new series, admitted until the limit: each iteration
+// takes a fresh processor from empty to 100,000 admitted series (100 batches).
 func BenchmarkAdmitNew(b *testing.B) {
-	md := benchBatch("http.server.requests", pmetric.AggregationTemporalityCumulative, false, 0)
-	dps := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Sum().DataPoints()
-	p := benchProcessor(b, nil)
+	const n = 100000
+	batches := make([]pmetric.Metrics, n/batchSize)
+	for i := range batches {
+		batches[i] = benchBatch("http.server.requests", pmetric.AggregationTemporalityCumulative, false, i*batchSize)
+	}
 	ctx := context.Background()
-	next := 0
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		for i := 0; i < dps.Len(); i++ {
-			dps.At(i).Attributes().PutInt("user.id", int64(next))
-			next++
-		}
+		p := benchProcessor(b, func(c *Config) { c.Limits.MaxSeries = n; c.Limits.MaxSeriesPerMetric = n + 1 })
 		b.StartTimer()
-		_ = p.ConsumeMetrics(ctx, md)
+		for _, md := range batches {
+			_ = p.ConsumeMetrics(ctx, md)
+		}
+	}
+	reportPerPoint(b, n)
+}
+
+// BenchmarkProcessMetricsCore: the pass-through walk without processorhelper (whose
+// obsreport allocates 5 times per batch), to show the processor's own code is alloc-free.
+func BenchmarkProcessMetricsCore(b *testing.B) {
+	cfg := createDefaultConfig()
+	cfg.Limits.MaxSeries, cfg.Limits.MaxSeriesPerMetric = 0, 1<<30
+	p, err := newProcessor(processortest.NewNopSettings(metadata.Type), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 100000
+	batches := make([]pmetric.Metrics, n/batchSize)
+	ctx := context.Background()
+	for i := range batches {
+		batches[i] = benchBatch("http.server.requests", pmetric.AggregationTemporalityCumulative, false, i*batchSize)
+		_, _ = p.processMetrics(ctx, batches[i])
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		_, _ = p.processMetrics(ctx, batches[i%len(batches)])
+		i++
 	}
 	reportPerPoint(b, batchSize)
 }
