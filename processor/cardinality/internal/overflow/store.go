@@ -98,6 +98,7 @@ type storeShard struct {
 	sums  map[uint64]sumStream
 	hists map[uint64]*histStream
 	expos map[uint64]*expoStream
+	delta Hist // scratch for histogram increases, guarded by mu
 	_     [32]byte
 }
 
@@ -269,10 +270,10 @@ func (s *Store) Hist(key, h uint64, p *Hist, now int64, existingOnly bool) (Stat
 		sh.hists[h] = st
 		return Merged, a
 	}
-	var d Hist
-	histDelta(&d, p, &st.last, st.last.Start != p.Start)
+	d := &sh.delta
+	histDelta(d, p, &st.last, st.last.Start != p.Start)
 	st.acc.mu.Lock()
-	err := st.acc.hist.Add(&d)
+	err := st.acc.hist.Add(d)
 	st.acc.mu.Unlock()
 	if err != nil {
 		// The stream changed its bounds: its history stays merged, the new point is dropped.
