@@ -1,0 +1,373 @@
+// Package tracker admits metric series up to global and per-metric limits, first come first
+// served, and forgets series that have been idle for longer than a staleness period. It knows
+// nothing of pdata: callers hash series with Hasher and pass the hashes in.
+package tracker
+
+import (
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Decision is the outcome of an admission attempt.
+type Decision uint8
+
+const (
+	// Admitted: the series is known or was just admitted; pass its points through.
+	Admitted Decision = iota
+	// RejectedMetric: the metric (or its partition) has no free slot.
+	RejectedMetric
+	// RejectedGlobal: the global series cap is reached.
+	RejectedGlobal
+)
+
+// DefaultShards is the number of independently locked shards (a power of two).
+const DefaultShards = 256
+
+// Config configures a Tracker.
+type Config struct {
+	Limits     Limits
+	StaleAfter time.Duration
+	// Shards is rounded up to a power of two; 0 means DefaultShards.
+	Shards int
+	// Epoch is the origin of the internal second clock (unix nanoseconds).
+	Epoch int64
+}
+
+// entry is the state of one admitted series: 8 bytes, no pointers (the GC skips the map).
+type entry struct {
+	metric uint32
+	seen   uint32
+}
+
+type shard struct {
+	mu   sync.Mutex
+	m    map[uint64]entry // series hash → state
+	peak int              // largest len(m) since the map was last rebuilt
+	_    [40]byte         // keep hot shard headers on separate cache lines
+}
+
+// Tracker is safe for concurrent use.
+type Tracker struct {
+	limits     Limits
+	staleTicks uint32
+	epoch      int64
+	mask       uint64
+	shards     []shard
+
+	global  atomic.Int64 // admitted series (excluded metrics included)
+	evicted atomic.Uint64
+	cursor  atomic.Uint64
+
+	metricsMu  sync.RWMutex
+	metricIdx  map[metricKey]uint32
+	metrics    []*Metric // by id; nil = free slot
+	freeIDs    []uint32
+	maxMetrics int
+}
+
+type metricKey struct {
+	name      string
+	partition uint64
+}
+
+// Metric is the admission state of one metric name (within one partition).
+type Metric struct {
+	Name      string
+	Partition uint64
+	Limit     int // including the reserved overflow slot; 0 when Excluded
+	Excluded  bool
+
+	id       uint32
+	admitted atomic.Int64
+	rejected atomic.Int64 // rejected points in the current window
+	prevRej  atomic.Int64 // rejected points in the previous window
+	seen     atomic.Uint32
+}
+
+// Admitted is the number of series currently admitted for the metric.
+func (m *Metric) Admitted() int64 { return m.admitted.Load() }
+
+// New returns a Tracker.
+func New(cfg Config) *Tracker {
+	n := cfg.Shards
+	if n <= 0 {
+		n = DefaultShards
+	}
+	p := 1
+	for p < n {
+		p <<= 1
+	}
+	stale := cfg.StaleAfter / time.Second
+	if stale < 1 {
+		stale = 1
+	}
+	t := &Tracker{
+		limits:     cfg.Limits,
+		staleTicks: uint32(min(stale, 1<<31)),
+		epoch:      cfg.Epoch,
+		mask:       uint64(p - 1),
+		shards:     make([]shard, p),
+		metricIdx:  map[metricKey]uint32{},
+	}
+	for i := range t.shards {
+		t.shards[i].m = map[uint64]entry{}
+	}
+	if cfg.Limits.MaxSeries > 0 {
+		// Every admitted series belongs to a metric, so this only bounds metric states that
+		// never admit anything (a flood of new names while the global cap is reached).
+		t.maxMetrics = cfg.Limits.MaxSeries + 1024
+	}
+	return t
+}
+
+// tick converts unix nanoseconds to the tracker's second clock (never 0 for a real time).
+func (t *Tracker) tick(now int64) uint32 {
+	d := (now - t.epoch) / int64(time.Second)
+	if d < 0 {
+		return 1
+	}
+	if d > 1<<32-2 {
+		return 1<<32 - 1
+	}
+	return uint32(d) + 1
+}
+
+func (t *Tracker) shardOf(h uint64) *shard { return &t.shards[(h>>32^h)&t.mask] }
+
+// Metric returns the state of a metric (name within a partition), creating it. It returns
+// nil when too many metric states exist; TryAdmit then rejects new series of that metric.
+func (t *Tracker) Metric(name string, partition uint64, now int64) *Metric {
+	k := metricKey{name, partition}
+	tk := t.tick(now)
+	t.metricsMu.RLock()
+	id, ok := t.metricIdx[k]
+	var m *Metric
+	if ok {
+		m = t.metrics[id]
+		m.seen.Store(tk)
+	}
+	t.metricsMu.RUnlock()
+	if ok {
+		return m
+	}
+	t.metricsMu.Lock()
+	defer t.metricsMu.Unlock()
+	if id, ok := t.metricIdx[k]; ok {
+		m = t.metrics[id]
+		m.seen.Store(tk)
+		return m
+	}
+	if t.maxMetrics > 0 && len(t.metricIdx) >= t.maxMetrics {
+		return nil
+	}
+	limit, excluded := t.limits.For(name)
+	m = &Metric{Name: name, Partition: partition, Limit: limit, Excluded: excluded}
+	m.seen.Store(tk)
+	if n := len(t.freeIDs); n > 0 {
+		m.id = t.freeIDs[n-1]
+		t.freeIDs = t.freeIDs[:n-1]
+		t.metrics[m.id] = m
+	} else {
+		m.id = uint32(len(t.metrics))
+		t.metrics = append(t.metrics, m)
+	}
+	t.metricIdx[k] = m.id
+	return m
+}
+
+// Touch marks a known series as seen and reports whether it is admitted. It is the hot path:
+// one map lookup under the shard lock, no allocation.
+func (t *Tracker) Touch(h uint64, now int64) bool {
+	s := t.shardOf(h)
+	tk := t.tick(now)
+	s.mu.Lock()
+	e, ok := s.m[h]
+	if ok && e.seen != tk {
+		e.seen = tk // at most one write per series per second
+		s.m[h] = e
+	}
+	s.mu.Unlock()
+	return ok
+}
+
+// TryAdmit admits series h of metric m if both the metric and the global cap have room.
+// A series already admitted stays admitted. m may be nil (see Metric).
+func (t *Tracker) TryAdmit(m *Metric, h uint64, now int64) Decision {
+	s := t.shardOf(h)
+	tk := t.tick(now)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.m[h]; ok {
+		e.seen = tk
+		s.m[h] = e
+		return Admitted
+	}
+	if m == nil {
+		return RejectedGlobal
+	}
+	if m.Excluded {
+		t.global.Add(1)
+	} else {
+		if m.admitted.Add(1) > int64(m.Limit-1) {
+			m.admitted.Add(-1)
+			m.rejected.Add(1)
+			return RejectedMetric
+		}
+		if max := int64(t.limits.MaxSeries); max > 0 && t.global.Add(1) > max {
+			t.global.Add(-1)
+			m.admitted.Add(-1)
+			m.rejected.Add(1)
+			return RejectedGlobal
+		} else if max <= 0 {
+			t.global.Add(1)
+		}
+	}
+	if m.Excluded {
+		m.admitted.Add(1)
+	}
+	s.m[h] = entry{metric: m.id, seen: tk}
+	s.peak = max(s.peak, len(s.m))
+	return Admitted
+}
+
+// CountRejected records n rejected points of m that did not go through TryAdmit (for
+// example series kept in overflow by the caller's sticky state).
+func (t *Tracker) CountRejected(m *Metric, n int64) {
+	if m != nil {
+		m.rejected.Add(n)
+	}
+}
+
+// Sweep evicts the stale series of one shard (round robin) and returns how many it evicted.
+// Calling it len(shards) times covers every series once; each call holds one shard lock for
+// a single pass over that shard, so eviction is incremental, never stop-the-world.
+func (t *Tracker) Sweep(now int64) int {
+	i := (t.cursor.Add(1) - 1) & t.mask
+	tk := t.tick(now)
+	s := &t.shards[i]
+	var freed map[uint32]int64
+	s.mu.Lock()
+	for h, e := range s.m {
+		if tk-e.seen < t.staleTicks || e.seen > tk {
+			continue
+		}
+		delete(s.m, h)
+		if freed == nil {
+			freed = map[uint32]int64{}
+		}
+		freed[e.metric]++
+	}
+	if s.peak > 64 && len(s.m) < s.peak/4 {
+		// A Go map never shrinks on delete: rebuild it after a large eviction.
+		m := make(map[uint64]entry, len(s.m))
+		for h, e := range s.m {
+			m[h] = e
+		}
+		s.m, s.peak = m, len(m)
+	}
+	s.mu.Unlock()
+	n := 0
+	if len(freed) > 0 {
+		t.metricsMu.RLock()
+		for id, c := range freed {
+			t.metrics[id].admitted.Add(-c)
+			t.global.Add(-c)
+			n += int(c)
+		}
+		t.metricsMu.RUnlock()
+		t.evicted.Add(uint64(n))
+	}
+	if i == t.mask {
+		t.sweepMetrics(tk)
+	}
+	return n
+}
+
+// SweepAll runs Sweep once per shard (tests, shutdown).
+func (t *Tracker) SweepAll(now int64) int {
+	n := 0
+	for range t.shards {
+		n += t.Sweep(now)
+	}
+	return n
+}
+
+// Shards is the number of shards (Sweep calls per full pass).
+func (t *Tracker) Shards() int { return len(t.shards) }
+
+// sweepMetrics starts a new offender window and forgets metric states with no admitted series that were not looked up for a
+// staleness period (so an in-flight batch never holds a freed state).
+func (t *Tracker) sweepMetrics(tk uint32) {
+	t.metricsMu.Lock()
+	defer t.metricsMu.Unlock()
+	for k, id := range t.metricIdx {
+		m := t.metrics[id]
+		m.prevRej.Store(m.rejected.Swap(0))
+		if m.admitted.Load() == 0 && tk-m.seen.Load() >= t.staleTicks && m.seen.Load() <= tk {
+			delete(t.metricIdx, k)
+			t.metrics[id] = nil
+			t.freeIDs = append(t.freeIDs, id)
+		}
+	}
+}
+
+// Active is the number of admitted series.
+func (t *Tracker) Active() int64 { return t.global.Load() }
+
+// Evicted is the number of series evicted as stale since the start.
+func (t *Tracker) Evicted() uint64 { return t.evicted.Load() }
+
+// MaxSeries is the global cap (0 = none).
+func (t *Tracker) MaxSeries() int { return t.limits.MaxSeries }
+
+// MetricsOverLimit counts metric states whose admitted series fill their limit.
+func (t *Tracker) MetricsOverLimit() int {
+	t.metricsMu.RLock()
+	defer t.metricsMu.RUnlock()
+	n := 0
+	for _, m := range t.metrics {
+		if m != nil && !m.Excluded && m.admitted.Load() >= int64(m.Limit-1) {
+			n++
+		}
+	}
+	return n
+}
+
+// Offender is a metric with rejected points.
+type Offender struct {
+	Name     string
+	Rejected int64
+}
+
+// Offenders returns up to n metrics (summed over partitions) with the most points rejected
+// in the current and the previous window, most first. A window is one full sweep pass
+// (Shards() calls of Sweep); reading does not reset anything.
+func (t *Tracker) Offenders(n int) []Offender {
+	sums := map[string]int64{}
+	t.metricsMu.RLock()
+	for _, m := range t.metrics {
+		if m == nil {
+			continue
+		}
+		if r := m.rejected.Load() + m.prevRej.Load(); r > 0 {
+			sums[m.Name] += r
+		}
+	}
+	t.metricsMu.RUnlock()
+	out := make([]Offender, 0, len(sums))
+	for name, r := range sums {
+		out = append(out, Offender{name, r})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Rejected != out[j].Rejected {
+			return out[i].Rejected > out[j].Rejected
+		}
+		return out[i].Name < out[j].Name
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
