@@ -101,13 +101,15 @@ func attr(p map[string]any, key string) string {
 }
 
 // Our processors run in the built distribution: the anomaly processor scores a gauge sent
-// over OTLP and emits anomaly.score / anomaly.expected beside the untouched original.
+// over OTLP and emits anomaly.score / anomaly.expected beside the untouched original; the
+// cardinality processor limits a counter to 10 series with an exact overflow total.
 func TestOurProcessorsInDistribution(t *testing.T) {
 	gen := mustEnv(t, "TELEMETRYGEN")
 	port := freePort(t)
-	out := filepath.Join(t.TempDir(), "out.jsonl")
+	dir := t.TempDir()
+	out, raw := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "raw.jsonl")
 	runCollector(t, filepath.Join(repoRoot(t), "test", "e2e", "testdata", "ours.yaml"),
-		"E2E_OTLP_PORT="+port, "E2E_OUT_FILE="+out)
+		"E2E_OTLP_PORT="+port, "E2E_OUT_FILE="+out, "E2E_RAW_FILE="+raw)
 
 	send := func(args ...string) {
 		t.Helper()
@@ -124,6 +126,9 @@ func TestOurProcessorsInDistribution(t *testing.T) {
 		t.Fatalf("telemetrygen %v: %v\n%s", args, err, o)
 	}
 	send("--otlp-metric-name", "fraiseql.e2e.gauge", "--metric-type", "Gauge", "--metrics", "40", "--rate", "20")
+	// 60 distinct series of one delta counter against a limit of 10 per metric.
+	send("--otlp-metric-name", "fraiseql.e2e.counter", "--metric-type", "Sum", "--aggregation-temporality", "delta",
+		"--metrics", "60", "--rate", "0", "--unique-timeseries")
 
 	if err := waitFor(15*time.Second, func() error {
 		pts, err := metricPoints(out)
@@ -149,8 +154,68 @@ func TestOurProcessorsInDistribution(t *testing.T) {
 		if len(pts["anomaly.expected"]) == 0 {
 			return fmt.Errorf("no anomaly.expected points")
 		}
+
+		// cardinality: at most 10 series out (9 admitted + the overflow series), and the
+		// delta total equals the total of the unlimited copy of the same input.
+		rawPts, err := metricPoints(raw)
+		if err != nil {
+			return err
+		}
+		if n := len(rawPts["fraiseql.e2e.counter"]); n < 60 {
+			return fmt.Errorf("%d of 60 raw counter points so far", n)
+		}
+		series := map[string]bool{}
+		overflow := false
+		for _, p := range pts["fraiseql.e2e.counter"] {
+			b, _ := json.Marshal(p["attributes"])
+			series[string(b)] = true
+			if attrBool(p, "otel.metric.overflow") {
+				overflow = true
+			}
+		}
+		if len(series) > 10 {
+			return fmt.Errorf("%d counter series out, limit is 10", len(series))
+		}
+		if !overflow {
+			return fmt.Errorf("no otel.metric.overflow=true series yet")
+		}
+		if in, got := sumValues(rawPts["fraiseql.e2e.counter"]), sumValues(pts["fraiseql.e2e.counter"]); in != got {
+			return fmt.Errorf("counter total %v out, %v in", got, in)
+		}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func attrBool(p map[string]any, key string) bool {
+	attrs, _ := p["attributes"].([]any)
+	for _, a := range attrs {
+		kv, _ := a.(map[string]any)
+		if kv["key"] == key {
+			v, _ := kv["value"].(map[string]any)
+			b, _ := v["boolValue"].(bool)
+			return b
+		}
+	}
+	return false
+}
+
+// sumValues adds asInt (a JSON string in OTLP JSON) and asDouble values.
+func sumValues(points []map[string]any) float64 {
+	var total float64
+	for _, p := range points {
+		switch v := p["asInt"].(type) {
+		case string:
+			var n float64
+			_, _ = fmt.Sscan(v, &n)
+			total += n
+		case float64:
+			total += v
+		}
+		if d, ok := p["asDouble"].(float64); ok {
+			total += d
+		}
+	}
+	return total
 }
