@@ -85,22 +85,22 @@ func TestCreditCard(t *testing.T) {
 		{visa19, w(visa19)},
 		{"(" + blk + ")", w(blk)},
 		// near misses
-		{"4111111111111112", nil},                           // bad Luhn
-		{"blk_-" + blk + " terminating", nil},               // HDFS block id
-		{"blk_" + blk, nil},                                 // glued to a word
-		{"0000000000000000", nil},                           // one repeated digit
-		{"attempt_1445144423722_0020", nil},                 // epoch in an id
-		{"1445144423722", nil},                              // no issuer
-		{"4111 1111-1111 1111", nil},                        // mixed separators
-		{"2005-06-03-15.42.50.363779 R02-M1-N0", nil},       // BGL dates
-		{"41111111111111111111", nil},                       // 20 digits
-		{"4111111111111111.5", nil},                         // decimal continues
-		{"id 4111 1111 1111 1111 1111 1111", nil},           // too many groups
-		{"v4111111111111111", nil},                          // glued
-		{"12345678901234 9999999999999", nil},               // no issuer
-		{"4111 1111 1111 1111-2222", nil},                   // continues with other separator
-		{"x 1234 5678 9012 3456", nil},                      // no issuer
-		{"5555555555554444" + "0", nil},                     // 17-digit MC
+		{"4111111111111112", nil},                     // bad Luhn
+		{"blk_-" + blk + " terminating", nil},         // HDFS block id
+		{"blk_" + blk, nil},                           // glued to a word
+		{"0000000000000000", nil},                     // one repeated digit
+		{"attempt_1445144423722_0020", nil},           // epoch in an id
+		{"1445144423722", nil},                        // no issuer
+		{"4111 1111-1111 1111", nil},                  // mixed separators
+		{"2005-06-03-15.42.50.363779 R02-M1-N0", nil}, // BGL dates
+		{"41111111111111111111", nil},                 // 20 digits
+		{"4111111111111111.5", nil},                   // decimal continues
+		{"id 4111 1111 1111 1111 1111 1111", nil},     // too many groups
+		{"v4111111111111111", nil},                    // glued
+		{"12345678901234 9999999999999", nil},         // no issuer
+		{"4111 1111 1111 1111-2222", nil},             // continues with other separator
+		{"x 1234 5678 9012 3456", nil},                // no issuer
+		{"5555555555554444" + "0", nil},               // 17-digit MC
 	})
 }
 

@@ -79,14 +79,19 @@ func reportIP(a netip.Addr, keepPrivate bool) bool {
 	return true
 }
 
-// matchIP tries IPv6 then IPv4 at s[i] (a hex digit or ':' at a word start).
+// matchIP tries IPv6 then IPv4 at s[i] (a hex digit or ':' at a word start). end > 0 with
+// ok == false means: a token the caller skips, not an address to report.
 func matchIP(s string, i int, keepPrivate bool) (end int, ok bool) {
 	// An IPv6 address cannot start inside a longer colon-separated run ("0:0:...:0:2181").
-	inRun := i >= 2 && s[i-1] == ':' && isHex(s[i-2])
-	if e, ok := ipv6Candidate(s, i); ok && !inRun && plausibleIPv6(s[i:e]) {
-		if a, err := netip.ParseAddr(s[i:e]); err == nil && a.Zone() == "" {
-			return e, reportIP(a, keepPrivate)
+	inRun := i >= 2 && s[i-1] == ':' && (isHex(s[i-2]) || s[i-2] == ':')
+	if e, ok := ipv6Candidate(s, i); ok && !inRun {
+		// The whole colon run is one token: an address or nothing (never a part of it).
+		if plausibleIPv6(s[i:e]) {
+			if a, err := netip.ParseAddr(s[i:e]); err == nil && a.Zone() == "" {
+				return e, reportIP(a, keepPrivate)
+			}
 		}
+		return e, false
 	}
 	if !isDigit(s[i]) || !digitBoundaryBefore(s, i) {
 		return 0, false

@@ -2,7 +2,7 @@ package scan
 
 import "strings"
 
-// RedactSQL replaces the literals of a SQL statement with '?': single-quoted strings (with ''
+// RedactSQL replaces the literals of a SQL statement with '?': single-quoted strings (with ”
 // and, after E/e, backslash escapes), dollar-quoted strings ($$...$$, $tag$...$tag$), and
 // numbers (integers, decimals, exponents, hex 0x...) that do not belong to an identifier or a
 // placeholder ($1, :name, ?). Double-quoted identifiers, comments and keywords are kept.
@@ -66,6 +66,7 @@ func nextSQLLiteral(s string, i int) (int, bool) {
 			if i == 0 || (!isIdentSQL(s[i-1]) && s[i-1] != ':' && s[i-1] != '$' && s[i-1] != '?') {
 				return i, true
 			}
+			i++
 			for i < len(s) && isIdentSQL(s[i]) {
 				i++
 			}
