@@ -126,3 +126,17 @@ func sameDigits(d []byte) bool {
 	}
 	return true
 }
+
+// IsCardNumber reports whether d, ASCII digits only (e.g. an integer value printed in
+// decimal), is a valid card number: 13–19 digits, issuer table, Luhn, not one repeated digit.
+func IsCardNumber(d []byte) bool {
+	if len(d) < 13 || len(d) > 19 {
+		return false
+	}
+	for _, c := range d {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return validPAN(d)
+}
