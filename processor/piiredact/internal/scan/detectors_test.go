@@ -318,3 +318,9 @@ func TestIPValidatorsAgreeWithNetip(t *testing.T) {
 		}
 	}
 }
+
+func TestURLPasswordIsNotEmail(t *testing.T) {
+	runCases(t, all(), []detCase{
+		{"https://bob:hunter2@api.example.com/v1", w("hunter2")},
+	})
+}

@@ -241,7 +241,7 @@ func (sc *Scanner) punctuation(s string, i int, dst *[]Finding) int {
 		if sc.on[URL] {
 			if ps, pe, ok := matchURLUserinfo(s, i, sc.markers); ok {
 				*dst = append(*dst, Finding{ps, pe, URL})
-				return pe
+				return pe + 1 // past the '@': user:password@host is not an e-mail address
 			}
 		}
 		if sc.on[IP] && i+1 < len(s) && s[i+1] == ':' && (i == 0 || (!isWord(s[i-1]) && s[i-1] != ':')) {
