@@ -20,13 +20,14 @@ func matchCard(s string, i int) (end int, ok bool) {
 		return 0, false
 	}
 	sep := s[i+n]
-	if sep != ' ' && sep != '-' {
+	if sep != ' ' && sep != '-' || afterDigitGroup(s, i, sep) {
 		return 0, false
 	}
 	copy(buf[:], s[i:i+4])
 	nd := 4
 	j := i + 4
 	var groups [5]int
+	var ends [5]int
 	ng := 0
 	for ng < 5 && j < len(s) && s[j] == sep {
 		g := countDigits(s, j+1)
@@ -36,27 +37,42 @@ func matchCard(s string, i int) (end int, ok bool) {
 		copy(buf[nd:], s[j+1:j+1+g])
 		nd += g
 		groups[ng] = g
-		ng++
 		j += 1 + g
+		ends[ng] = j
+		ng++
 		if g != 4 && (ng != 1 || g != 6) {
 			break
 		}
 	}
-	if !digitBoundaryAfter(s, j) || (j < len(s) && s[j] == sep && j+1 < len(s) && isDigit(s[j+1])) {
+	// Amex 4-6-5 / Diners 4-6-4.
+	if ng == 2 && groups[0] == 6 && (groups[1] == 5 || groups[1] == 4) && digitBoundaryAfter(s, j) {
+		return j, validPAN(buf[:nd])
+	}
+	// 4-4-4-x: try the longest run first, then drop trailing groups (a card followed by another
+	// number), as long as 13 digits remain.
+	if groups[0] != 4 {
 		return 0, false
 	}
-	switch {
-	case ng == 2 && groups[0] == 6 && (groups[1] == 5 || groups[1] == 4): // Amex 4-6-5, Diners 4-6-4
-	case ng >= 3 && groups[0] == 4 && groups[1] == 4 && nd >= 13: // 4-4-4-x
-		for k := 0; k < ng-1; k++ {
-			if groups[k] != 4 {
-				return 0, false
-			}
+	total := 4
+	for k := 0; k < ng; k++ {
+		total += groups[k]
+	}
+	for k := ng - 1; k >= 2; k-- {
+		if total >= 13 && groups[k] <= 4 && digitBoundaryAfter(s, ends[k]) && allFours(groups[:k]) && validPAN(buf[:total]) {
+			return ends[k], true
 		}
-	default:
-		return 0, false
+		total -= groups[k]
 	}
-	return j, validPAN(buf[:nd])
+	return 0, false
+}
+
+func allFours(g []int) bool {
+	for _, n := range g {
+		if n != 4 {
+			return false
+		}
+	}
+	return true
 }
 
 // validPAN applies the issuer table, Luhn and the repeated-digit rule to ASCII digits.
@@ -139,4 +155,26 @@ func IsCardNumber(d []byte) bool {
 		}
 	}
 	return validPAN(d)
+}
+
+// afterDigitGroup reports whether the group at s[i] continues a run of 4-character groups
+// (same separator) that starts like an IBAN, two upper-case letters and two digits
+// ("PL28 0711 6901 ..."): then it is the inside of an IBAN, not the start of a card number.
+func afterDigitGroup(s string, i int, sep byte) bool {
+	for i >= 5 && s[i-1] == sep {
+		g := i - 5
+		for k := g; k < g+4; k++ {
+			if !isAlnum(s[k]) {
+				return false
+			}
+		}
+		if g > 0 && isAlnum(s[g-1]) {
+			return false
+		}
+		if isUpper(s[g]) && isUpper(s[g+1]) && isDigit(s[g+2]) && isDigit(s[g+3]) {
+			return true
+		}
+		i = g
+	}
+	return false
 }

@@ -85,22 +85,24 @@ func TestCreditCard(t *testing.T) {
 		{visa19, w(visa19)},
 		{"(" + blk + ")", w(blk)},
 		// near misses
-		{"4111111111111112", nil},                     // bad Luhn
-		{"blk_-" + blk + " terminating", nil},         // HDFS block id
-		{"blk_" + blk, nil},                           // glued to a word
-		{"0000000000000000", nil},                     // one repeated digit
-		{"attempt_1445144423722_0020", nil},           // epoch in an id
-		{"1445144423722", nil},                        // no issuer
-		{"4111 1111-1111 1111", nil},                  // mixed separators
-		{"2005-06-03-15.42.50.363779 R02-M1-N0", nil}, // BGL dates
-		{"41111111111111111111", nil},                 // 20 digits
-		{"4111111111111111.5", nil},                   // decimal continues
-		{"id 4111 1111 1111 1111 1111 1111", nil},     // too many groups
-		{"v4111111111111111", nil},                    // glued
-		{"12345678901234 9999999999999", nil},         // no issuer
-		{"4111 1111 1111 1111-2222", nil},             // continues with other separator
-		{"x 1234 5678 9012 3456", nil},                // no issuer
-		{"5555555555554444" + "0", nil},               // 17-digit MC
+		{"4111111111111112", nil},                                      // bad Luhn
+		{"blk_-" + blk + " terminating", nil},                          // HDFS block id
+		{"blk_" + blk, nil},                                            // glued to a word
+		{"0000000000000000", nil},                                      // one repeated digit
+		{"attempt_1445144423722_0020", nil},                            // epoch in an id
+		{"1445144423722", nil},                                         // no issuer
+		{"4111 1111-1111 1111", nil},                                   // mixed separators
+		{"2005-06-03-15.42.50.363779 R02-M1-N0", nil},                  // BGL dates
+		{"41111111111111111111", nil},                                  // 20 digits
+		{"4111111111111111.5", nil},                                    // decimal continues
+		{"id 4111 1111 1111 1111 1111 1111", w("4111 1111 1111 1111")}, // a card followed by numbers
+		{"4111 1111 1111 1111 666-12-3456", w("4111 1111 1111 1111")},
+		{"4111 1111 1111 1112 1111", nil},
+		{"v4111111111111111", nil},            // glued
+		{"12345678901234 9999999999999", nil}, // no issuer
+		{"4111 1111 1111 1111-2222", nil},     // continues with other separator
+		{"x 1234 5678 9012 3456", nil},        // no issuer
+		{"5555555555554444" + "0", nil},       // 17-digit MC
 	})
 }
 
@@ -150,6 +152,9 @@ func TestPhone(t *testing.T) {
 		{"offset +0530", nil},
 		{"a+14155552671", nil},
 		{"+1234567890123456789", nil},
+		{"+89537 23650 23685", nil},         // no 1–3 digit country code
+		{"+44 20 7946 0958 1702 2639", nil}, // more than 15 digits: a list of numbers
+		{"+14155552671 1702", w("+14155552671")},
 		{"x = 1 +2", nil},
 		// national form is off by default
 		{"phone: (415) 555-2671", nil},
@@ -322,5 +327,28 @@ func TestIPValidatorsAgreeWithNetip(t *testing.T) {
 func TestURLPasswordIsNotEmail(t *testing.T) {
 	runCases(t, all(), []detCase{
 		{"https://bob:hunter2@api.example.com/v1", w("hunter2")},
+	})
+}
+
+func TestSecretCorpusTraps(t *testing.T) {
+	runCases(t, only(Secret), []detCase{
+		{"opening app wtoken = AppWindowToken{9f4ef63 token=Token{a64f992 ActivityRecord{3b04890 u0", nil},
+		{"Bad activity token: android.os.BinderProxy@2bd79ce", nil},
+		{"session_token=QWxhZGRpbjpvcGVuIHNlc2FtZQ", w("QWxhZGRpbjpvcGVuIHNlc2FtZQ")},
+	})
+	runCases(t, only(IP), []detCase{
+		{"Package_for_KB3121255~31bf3856ad364e35~amd64~~6.1.1.0, Applicable", nil},
+	})
+}
+
+func TestGroupedNumbersInsideIBAN(t *testing.T) {
+	runCases(t, only(CreditCard), []detCase{
+		{"PL28 0711 6901 4111 1111 1111 1111", nil}, // card digits inside a (bad) IBAN
+		{"card 4111 1111 1111 1111", w("4111 1111 1111 1111")},
+		{"pid 1702 4111 1111 1111 1111  2113", w("4111 1111 1111 1111")},
+		{"1N01 4111 1111 1111 1111", w("4111 1111 1111 1111")},
+	})
+	runCases(t, only(IBAN), []detCase{
+		{"x AT61 1904 3002 3457 3201 I y", w("AT61 1904 3002 3457 3201")},
 	})
 }

@@ -61,10 +61,6 @@ func matchIBAN(s string, i int) (end int, ok bool) {
 	if n != want || (j < len(s) && isAlnum(s[j])) {
 		return 0, false
 	}
-	if grouped && j+1 < len(s) && s[j] == ' ' && isAlnum(s[j+1]) && (isUpper(s[j+1]) || isDigit(s[j+1])) && n%4 == 0 {
-		// Another group would follow: longer than the country's length.
-		return 0, false
-	}
 	return j, validIBAN(buf[:n])
 }
 

@@ -8,7 +8,8 @@ import "net/netip"
 // net/netip.ParseAddr (octets <= 255, no leading zeros, proper IPv6 group counts).
 // The unspecified addresses (0.0.0.0, ::) are never reported: they identify nobody, and Java
 // prints 0:0:0:0:0:0:0:0. A dotted quad preceded by a "version" word (or 'v') in the 16 bytes
-// before is a version string (Windows "version 6.1.7601.1"), not an address. With
+// before, or directly preceded by 'v' or '~' (Windows package names: amd64~~6.1.1.0), is a version
+// string, not an address. With
 // keepPrivate, loopback, private (RFC 1918 / ULA) and link-local addresses are kept.
 
 // matchIPv4 tries a dotted quad at s[i] (a digit at a number boundary).
@@ -34,7 +35,7 @@ func matchIPv4(s string, i int) (end int, ok bool) {
 }
 
 func versionContext(s string, i int) bool {
-	if i > 0 && (s[i-1] == 'v' || s[i-1] == 'V') {
+	if i > 0 && (s[i-1] == 'v' || s[i-1] == 'V' || s[i-1] == '~') { // v1.2.3.4, Windows amd64~~6.1.1.0
 		return true
 	}
 	w := i - 16

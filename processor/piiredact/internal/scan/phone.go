@@ -1,8 +1,7 @@
 package scan
 
 // Phone numbers. Default: the international E.164 form only. Gate: '+' not glued to a word or
-// a digit, then a digit 1–9. Scanner: digits with single separators (' ', '-', '.') and one
-// optional pair of parentheses around a group. Validator: 8–15 digits in total.
+// a digit, then a digit 1–9. Scanner and validator: see matchE164.
 //
 // With national forms on (option), North American numbers (ddd) ddd-dddd, ddd-ddd-dddd,
 // ddd.ddd.dddd and ddd ddd dddd are matched too, but only when a context word (phone, tel,
@@ -10,7 +9,10 @@ package scan
 
 func isPhoneSep(c byte) bool { return c == ' ' || c == '-' || c == '.' }
 
-// matchE164 tries an international number at the '+' at s[i].
+// matchE164 tries an international number at the '+' at s[i]. Forms: contiguous
+// (+14155552671: 8–15 digits), or a country code of 1–3 digits followed by groups with single
+// separators and at most one pair of parentheses (+44 20 7946 0958, +1 (415) 555-2671). A
+// grouped run holding more than 15 digits is not a phone number (it is a list of numbers).
 func matchE164(s string, i int) (end int, ok bool) {
 	if i > 0 && (isWord(s[i-1]) || s[i-1] == '+') {
 		return 0, false
@@ -19,51 +21,39 @@ func matchE164(s string, i int) (end int, ok bool) {
 	if j >= len(s) || s[j] < '1' || s[j] > '9' {
 		return 0, false
 	}
-	digits := 0
-	lastEnd := 0 // end of the last digit group accepted with <= 15 digits
-	lastDigits := 0
+	g1 := countDigits(s, j)
+	j += g1
+	if g1 >= 8 {
+		if g1 > 15 || (j < len(s) && (isWord(s[j]) || s[j] == '@')) {
+			return 0, false
+		}
+		return j, true
+	}
+	if g1 > 3 {
+		return 0, false
+	}
+	digits := g1
 	paren := false
 	for j < len(s) {
-		c := s[j]
-		switch {
-		case isDigit(c):
-			g := countDigits(s, j)
-			digits += g
-			j += g
-			if digits > 15 {
-				if lastEnd == 0 || g > 15 {
-					return 0, false
-				}
-				j = lastEnd
-				digits = lastDigits
-				goto done
-			}
-			lastEnd, lastDigits = j, digits
-			if paren && j < len(s) && s[j] == ')' {
-				j++
-				paren = false
-				if j < len(s) && s[j] == ' ' && j+1 < len(s) && isDigit(s[j+1]) {
-					j++
-				}
-			}
-			continue
-		case isPhoneSep(c) && j+1 < len(s) && isDigit(s[j+1]):
-			j++
-			continue
-		case c == ' ' && j+1 < len(s) && s[j+1] == '(' && !paren:
-			j++
-			continue
-		case c == '(' && !paren && j+1 < len(s) && isDigit(s[j+1]):
-			paren = true
-			j++
-			continue
+		k := j
+		if isPhoneSep(s[k]) {
+			k++
 		}
-		break
+		if k < len(s) && s[k] == '(' && !paren {
+			paren = true
+			k++
+		}
+		g := countDigits(s, k)
+		if k == j || g == 0 {
+			break
+		}
+		digits += g
+		j = k + g
+		if paren && j < len(s) && s[j] == ')' {
+			j++
+		}
 	}
-	j = lastEnd
-	digits = lastDigits
-done:
-	if digits < 8 || lastEnd == 0 {
+	if digits < 8 || digits > 15 {
 		return 0, false
 	}
 	if j < len(s) && (isWord(s[j]) || s[j] == '@') {

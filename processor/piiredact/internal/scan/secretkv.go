@@ -4,8 +4,8 @@ package scan
 // optional closing quote and spaces, by '=' or ':' (not "://"). Then the identifier must hold a
 // secret key word (password, passwd, pwd, secret, token, api_key, apikey, api-key, access_key,
 // private_key, credential, authorization), and the value (8–200 bytes up to a space, quote or
-// delimiter, not starting with '[', '{' or '(') must have a Shannon entropy of at least
-// minEntropy bits per byte, so prose such as "Failed password for root" and Android's
+// delimiter, not starting with '[', '{' or '(') must hold a letter and a digit, no '@', and have
+// a Shannon entropy of at least minEntropy bits per byte, so prose such as "Failed password for root" and Android's
 // "token=Token{9f4ef63 ...}" are not secrets.
 // "Bearer <token>" and "Basic <base64>" credentials need at least 16 bytes and entropy >= 3.
 
@@ -23,7 +23,7 @@ func isIdentByte(c byte) bool { return isWord(c) || c == '.' || c == '-' }
 
 func isValueByte(c byte) bool {
 	switch c {
-	case ' ', '\t', '\r', '\n', '"', '\'', '`', '&', ',', ';', ')', '}', ']', '<', '>':
+	case ' ', '\t', '\r', '\n', '"', '\'', '`', '&', ',', ';', '(', ')', '{', '}', '[', ']', '<', '>':
 		return false
 	}
 	return c > ' ' && c != 0x7f
@@ -99,7 +99,7 @@ func secretValue(s string, j int, quote byte, minLen int, minEnt float64, marker
 	for quote == 0 && e > j && (s[e-1] == '.' || s[e-1] == ':') {
 		e-- // sentence punctuation
 	}
-	if e-j < minLen || e-j > 200 || entropy(s[j:e]) < minEnt {
+	if e-j < minLen || e-j > 200 || !mixedToken(s[j:e]) || entropy(s[j:e]) < minEnt {
 		return 0, 0, false
 	}
 	return j, e, true
@@ -137,4 +137,23 @@ func hasSecretKeyWord(key string) bool {
 		}
 	}
 	return false
+}
+
+// mixedToken reports whether v looks like a generated credential rather than a name: it has
+// both a letter and a digit, and no '@' (an address or a Java object id such as
+// android.os.BinderProxy@2bd79ce).
+func mixedToken(v string) bool {
+	letter, digit := false, false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '@':
+			return false
+		case isDigit(c):
+			digit = true
+		case isAlpha(c):
+			letter = true
+		}
+	}
+	return letter && digit
 }
