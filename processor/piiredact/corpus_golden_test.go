@@ -118,4 +118,3 @@ func diffSummary(want, got string) string {
 	}
 	return b.String()
 }
-
