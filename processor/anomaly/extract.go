@@ -1,0 +1,276 @@
+package anomaly
+
+import (
+	"math"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+)
+
+// seriesState is what the processor keeps per series: the detector and, for
+// cumulative inputs, the previous point to take differences against.
+type seriesState struct {
+	det      *SeriesDetector
+	lastSeen time.Time
+
+	hasPrev     bool
+	prevStart   pcommon.Timestamp
+	prevTS      pcommon.Timestamp
+	prevValue   float64  // cumulative sum value, or histogram count
+	prevSum     float64  // cumulative histogram sum
+	prevBuckets []uint64 // cumulative histogram bucket counts (quantile only)
+}
+
+// lookup returns the state of a series, creating it if max_series allows.
+func (p *anomalyProcessor) lookup(key string, now time.Time, bc *batchCounts) *seriesState {
+	s, ok := p.series[key]
+	if !ok {
+		if len(p.series) >= p.cfg.MaxSeries {
+			bc.rejected++
+			return nil
+		}
+		s = &seriesState{det: NewSeriesDetector(p.cfg)}
+		p.series[key] = s
+		bc.created++
+	}
+	s.lastSeen = now
+	return s
+}
+
+func seriesKey(name, resKey string, attrs pcommon.Map) string {
+	return name + "\x02" + resKey + "\x03" + mapKey(attrs)
+}
+
+func (p *anomalyProcessor) processMetric(m pmetric.Metric, res pcommon.Map, resKey string, now time.Time, bc *batchCounts) *output {
+	name := m.Name()
+	var o *output
+	emit := func(unit string, attrs pcommon.Map, ts pcommon.Timestamp, st *seriesState, v float64, ok bool) {
+		if !ok || !finite(v) {
+			bc.skipped++
+			return
+		}
+		s := st.det.Update(int64(ts), v)
+		if !s.Scored {
+			bc.skipped++ // warm-up: learned, not scored
+			return
+		}
+		if o == nil {
+			o = newOutput(name, unit)
+		}
+		o.add(attrs, ts, s, p.cfg.EmitBands)
+		bc.scored++
+	}
+
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		dps := m.Gauge().DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			dp := dps.At(i)
+			if !p.selected(name, dp.Attributes(), res) {
+				continue
+			}
+			st := p.lookup(seriesKey(name, resKey, dp.Attributes()), now, bc)
+			if st == nil {
+				continue
+			}
+			v, ok := numberValue(dp)
+			emit(m.Unit(), dp.Attributes(), dp.Timestamp(), st, v, ok)
+		}
+	case pmetric.MetricTypeSum:
+		sum := m.Sum()
+		rate := sum.IsMonotonic() && sum.AggregationTemporality() == pmetric.AggregationTemporalityCumulative
+		unit := m.Unit()
+		if rate {
+			unit = perSecond(unit)
+		}
+		dps := sum.DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			dp := dps.At(i)
+			if !p.selected(name, dp.Attributes(), res) {
+				continue
+			}
+			st := p.lookup(seriesKey(name, resKey, dp.Attributes()), now, bc)
+			if st == nil {
+				continue
+			}
+			v, ok := numberValue(dp)
+			if ok && rate {
+				v, ok = st.rate(dp.StartTimestamp(), dp.Timestamp(), v)
+			}
+			emit(unit, dp.Attributes(), dp.Timestamp(), st, v, ok)
+		}
+	case pmetric.MetricTypeHistogram:
+		h := m.Histogram()
+		unit := m.Unit()
+		if p.cfg.Histogram.Statistic == StatCountRate {
+			unit = "1/s"
+		}
+		cumulative := h.AggregationTemporality() == pmetric.AggregationTemporalityCumulative
+		dps := h.DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			dp := dps.At(i)
+			if !p.selected(name, dp.Attributes(), res) {
+				continue
+			}
+			st := p.lookup(seriesKey(name, resKey, dp.Attributes()), now, bc)
+			if st == nil {
+				continue
+			}
+			v, ok := st.histogramStat(dp, cumulative, &p.cfg.Histogram)
+			emit(unit, dp.Attributes(), dp.Timestamp(), st, v, ok)
+		}
+	default:
+		// Exponential histograms and summaries pass through unscored.
+	}
+	return o
+}
+
+func numberValue(dp pmetric.NumberDataPoint) (float64, bool) {
+	if dp.Flags().NoRecordedValue() {
+		return 0, false
+	}
+	switch dp.ValueType() {
+	case pmetric.NumberDataPointValueTypeInt:
+		return float64(dp.IntValue()), true
+	case pmetric.NumberDataPointValueTypeDouble:
+		return dp.DoubleValue(), true
+	}
+	return 0, false
+}
+
+func perSecond(unit string) string {
+	if unit == "" || unit == "1" {
+		return "1/s"
+	}
+	return unit + "/s"
+}
+
+// newInterval reports whether a cumulative point starts a fresh difference:
+// the first point, a restart (new start time) or a counter going backwards.
+// Repeated or backwards timestamps yield no interval and keep the previous point.
+func (s *seriesState) interval(start, ts pcommon.Timestamp) (dt float64, fresh, usable bool) {
+	if !s.hasPrev || (start != 0 && start != s.prevStart) {
+		return 0, true, false
+	}
+	if ts <= s.prevTS {
+		return 0, false, false
+	}
+	return float64(ts-s.prevTS) / 1e9, false, true
+}
+
+func (s *seriesState) remember(start, ts pcommon.Timestamp, value, sum float64) {
+	s.hasPrev = true
+	s.prevStart, s.prevTS = start, ts
+	s.prevValue, s.prevSum = value, sum
+}
+
+// rate turns a cumulative monotonic sum into a per-second rate.
+func (s *seriesState) rate(start, ts pcommon.Timestamp, v float64) (float64, bool) {
+	dt, fresh, ok := s.interval(start, ts)
+	if fresh {
+		s.remember(start, ts, v, 0)
+		return 0, false
+	}
+	if !ok {
+		return 0, false
+	}
+	delta := v - s.prevValue
+	s.remember(start, ts, v, 0)
+	if delta < 0 { // reset without a new start time
+		return 0, false
+	}
+	return delta / dt, true
+}
+
+// histogramStat computes the configured statistic of one histogram point.
+func (s *seriesState) histogramStat(dp pmetric.HistogramDataPoint, cumulative bool, hc *HistogramConfig) (float64, bool) {
+	if dp.Flags().NoRecordedValue() {
+		return 0, false
+	}
+	count := float64(dp.Count())
+	sum := dp.Sum()
+	buckets := dp.BucketCounts().AsRaw()
+	var dt float64
+	if cumulative {
+		d, fresh, ok := s.interval(dp.StartTimestamp(), dp.Timestamp())
+		if fresh || (ok && count < s.prevValue) || (hc.Statistic == StatQuantile && len(buckets) != len(s.prevBuckets)) {
+			s.remember(dp.StartTimestamp(), dp.Timestamp(), count, sum)
+			s.prevBuckets = append(s.prevBuckets[:0], buckets...)
+			return 0, false
+		}
+		if !ok {
+			return 0, false
+		}
+		dt = d
+		dCount, dSum := count-s.prevValue, sum-s.prevSum
+		if hc.Statistic == StatQuantile {
+			diff := make([]uint64, len(buckets))
+			for i, c := range buckets {
+				if c < s.prevBuckets[i] {
+					diff = nil
+					break
+				}
+				diff[i] = c - s.prevBuckets[i]
+			}
+			s.prevBuckets = append(s.prevBuckets[:0], buckets...)
+			buckets = diff
+		}
+		s.remember(dp.StartTimestamp(), dp.Timestamp(), count, sum)
+		count, sum = dCount, dSum
+	} else if dp.StartTimestamp() != 0 && dp.Timestamp() > dp.StartTimestamp() {
+		dt = float64(dp.Timestamp()-dp.StartTimestamp()) / 1e9
+	}
+	switch hc.Statistic {
+	case StatMean:
+		if !dp.HasSum() || count <= 0 {
+			return 0, false
+		}
+		return sum / count, true
+	case StatCountRate:
+		if dt <= 0 {
+			return 0, false
+		}
+		return count / dt, true
+	case StatQuantile:
+		return bucketQuantile(hc.Quantile, dp.ExplicitBounds().AsRaw(), buckets)
+	}
+	return 0, false
+}
+
+// bucketQuantile estimates a quantile from explicit-bucket counts with
+// linear interpolation inside the bucket, like Prometheus' histogram_quantile:
+// the first bucket's lower edge is 0 when its upper bound is positive, and a
+// quantile in the +Inf bucket returns the last finite bound.
+func bucketQuantile(q float64, bounds []float64, counts []uint64) (float64, bool) {
+	if len(counts) == 0 || len(counts) != len(bounds)+1 {
+		return 0, false
+	}
+	var total uint64
+	for _, c := range counts {
+		total += c
+	}
+	if total == 0 {
+		return 0, false
+	}
+	rank := q * float64(total)
+	var cum float64
+	for i, c := range counts {
+		next := cum + float64(c)
+		if next >= rank && c > 0 {
+			if i == len(bounds) {
+				return bounds[len(bounds)-1], len(bounds) > 0
+			}
+			hi := bounds[i]
+			lo := 0.0
+			if i > 0 {
+				lo = bounds[i-1]
+			} else if hi <= 0 {
+				return hi, true
+			}
+			return lo + (hi-lo)*(rank-cum)/float64(c), true
+		}
+		cum = next
+	}
+	return math.NaN(), false
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func nabDir(t *testing.T) string {
+	dir, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared", "nab"))
+	if _, err := os.Stat(filepath.Join(dir, "labels", "combined_windows.json")); err != nil {
+		if os.Getenv("NAB_REQUIRED") != "" {
+			t.Fatalf("NAB data required but missing at %s", dir)
+		}
+		t.Logf("!!!!!!!! NAB DATA MISSING at %s: nabbench NOT TESTED !!!!!!!!", dir)
+		t.Skip("NAB data missing")
+	}
+	return dir
+}
+
+func TestJSONAndFilesList(t *testing.T) {
+	dir := nabDir(t)
+	list := filepath.Join(t.TempDir(), "list")
+	os.WriteFile(list, []byte("realKnownCause/nyc_taxi.csv\n# comment\nrealTweets/Twitter_volume_AAPL.csv\n"), 0o600)
+	var out bytes.Buffer
+	if err := run([]string{"-nab", dir, "-files", list, "-json", "-threshold", "sweep"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var res map[string]struct{ Threshold, Raw, Score float64 }
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	for _, p := range []string{"standard", "reward_low_FP_rate", "reward_low_FN_rate"} {
+		r, ok := res[p]
+		if !ok {
+			t.Fatalf("profile %s missing", p)
+		}
+		// Normalised over the 9 windows of the two files: raw in [-18, 9].
+		if r.Score < -1000 || r.Score > 100 || r.Threshold <= 0 {
+			t.Errorf("%s: implausible %+v", p, r)
+		}
+	}
+}
+
+func TestDefaultThresholdTable(t *testing.T) {
+	dir := nabDir(t)
+	var out bytes.Buffer
+	if err := run([]string{"-nab", dir}, &out); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	if !strings.Contains(s, "38 series, 79 windows, default threshold") || !strings.Contains(s, "reward_low_FN_rate") {
+		t.Errorf("unexpected output:\n%s", s)
+	}
+	t.Log("\n" + s)
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{{}, {"-nab", "x", "-threshold", "abc"}, {"-nab", "/nonexistent"}} {
+		if err := run(args, &bytes.Buffer{}); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
