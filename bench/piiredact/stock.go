@@ -9,18 +9,26 @@ package piiredact
 // usual shapes), blocked_key_patterns for piiredact's sensitive keys, and the SQL sanitizer on
 // db.statement. The same list is documented in docs/benchmarks.md and in
 // configs/examples/redaction-stock.yaml.
-func StockConfig() map[string]any {
-	return map[string]any{
+//
+// The SQL sanitizer is left out for logs (StockConfig(false)): in v0.161.0 the log pipeline
+// runs it on every body whatever `attributes` lists (createLogsProcessor sets
+// AllowFallbackWithoutSystem), which turns every digit of every log line into '?', costs
+// time and is not what piiredact does.
+func StockConfig(withSQL bool) map[string]any {
+	cfg := map[string]any{
 		"allow_all_keys": true,
 		"summary":        "silent",
 		"blocked_key_patterns": []any{
 			`(?i)(^|[._-])(password|passwd|pwd|secret|token|api[_-]?key|authorization|cookie|session|credentials?|private[_-]?key|ssn)$`,
 		},
 		"blocked_values": toAny(StockBlockedValues),
-		"db_sanitizer": map[string]any{
-			"sql": map[string]any{"enabled": true, "attributes": []any{"db.statement", "db.query.text"}},
-		},
 	}
+	if withSQL {
+		cfg["db_sanitizer"] = map[string]any{
+			"sql": map[string]any{"enabled": true, "attributes": []any{"db.statement", "db.query.text"}},
+		}
+	}
+	return cfg
 }
 
 // StockBlockedValues are the regexes equivalent to piiredact's text detectors.

@@ -16,8 +16,8 @@ func TestStockExampleMatchesBenchmark(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := cm.ToStringMap()["processors"].(map[string]any)["redaction"].(map[string]any)
-	want := StockConfig()
-	for _, k := range []string{"blocked_values", "blocked_key_patterns", "allow_all_keys", "summary"} {
+	want := StockConfig(true)
+	for _, k := range []string{"blocked_values", "blocked_key_patterns", "allow_all_keys", "summary", "db_sanitizer"} {
 		if !reflect.DeepEqual(got[k], want[k]) {
 			t.Errorf("%s differs:\n yaml  %v\n bench %v", k, got[k], want[k])
 		}
