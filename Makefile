@@ -25,7 +25,7 @@ DIST_SOURCES := builder-config.yaml go.mod go.sum \
 
 export CGO_ENABLED := 0
 
-.PHONY: fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
+.PHONY: bench fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -58,6 +58,7 @@ lint: ## gofmt check and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^_build/')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	cd bench && $(GO) vet ./...
 
 generate: ## run mdatagen for every component (pinned in internal/tools)
 	@mdatagen=$$($(TOOLS) mdatagen); \
@@ -65,9 +66,16 @@ generate: ## run mdatagen for every component (pinned in internal/tools)
 		echo "mdatagen $$m"; (cd $$(dirname $$m) && $$mdatagen metadata.yaml); \
 	done
 
-# NAB_REQUIRED: the anomaly scorer tests read ../shared/nab and fail (not skip) without it.
+# NAB_REQUIRED / LOGHUB_REQUIRED: tests that read ../shared/nab and ../shared/corpora/loghub
+# fail (not skip) without them. bench/ is its own module (the stock contrib baselines live
+# there, out of the distribution); its tests check the baselines, its benchmarks run in `bench`.
 test-unit: ## fast tests of every package (no services, no binary)
-	NAB_REQUIRED=1 $(GO) test -count=1 ./...
+	NAB_REQUIRED=1 LOGHUB_REQUIRED=1 $(GO) test -count=1 ./...
+	cd bench && $(GO) test -count=1 ./...
+
+bench: ## side-by-side Go benchmarks (ours vs stock contrib); numbers go to docs/benchmarks.md
+	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2x -count 3 -cpu 1 -timeout 60m ./...
+	$(GO) test -run '^$$' -bench . -benchmem ./processor/... ./receiver/... ./exporter/...
 
 test-e2e: $(DIST) tools ## validate every collector config, smoke-test the binary
 	OTELCOL_BINARY=$(CURDIR)/$(DIST) TELEMETRYGEN=$$($(TOOLS) telemetrygen) \
