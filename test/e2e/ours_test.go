@@ -102,7 +102,8 @@ func attr(p map[string]any, key string) string {
 
 // Our processors run in the built distribution: the anomaly processor scores a gauge sent
 // over OTLP and emits anomaly.score / anomaly.expected beside the untouched original; the
-// cardinality processor limits a counter to 10 series with an exact overflow total.
+// cardinality processor limits a counter to 10 series with an exact overflow total; the
+// piiredact processor masks an email and a card number in a log body.
 func TestOurProcessorsInDistribution(t *testing.T) {
 	gen := mustEnv(t, "TELEMETRYGEN")
 	port := freePort(t)
@@ -112,23 +113,31 @@ func TestOurProcessorsInDistribution(t *testing.T) {
 		"E2E_OTLP_PORT="+port, "E2E_OUT_FILE="+out, "E2E_RAW_FILE="+raw)
 
 	send := func(args ...string) {
-		t.Helper()
-		var err error
-		var o []byte
-		// The collector may still be starting: retry the first send for a few seconds.
-		for i := 0; i < 50; i++ {
-			o, err = exec.Command(gen, append([]string{"metrics", "--otlp-endpoint", "127.0.0.1:" + port, "--otlp-insecure"}, args...)...).CombinedOutput()
-			if err == nil && !strings.Contains(string(o), "connection refused") {
-				return
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		t.Fatalf("telemetrygen %v: %v\n%s", args, err, o)
+		sendGen(t, gen, port, "metrics", args...)
 	}
 	send("--otlp-metric-name", "fraiseql.e2e.gauge", "--metric-type", "Gauge", "--metrics", "40", "--rate", "20")
 	// 60 distinct series of one delta counter against a limit of 10 per metric.
 	send("--otlp-metric-name", "fraiseql.e2e.counter", "--metric-type", "Sum", "--aggregation-temporality", "delta",
 		"--metrics", "60", "--rate", "0", "--unique-timeseries")
+	// PII in a log body: piiredact masks it before the exporter sees it.
+	const email, card = "alice.smith@example.com", "4111 1111 1111 1111"
+	sendGen(t, gen, port, "logs", "--logs", "3", "--body", "login ok for "+email+" paid with "+card)
+	if err := waitFor(15*time.Second, func() error {
+		b, err := os.ReadFile(out)
+		if err != nil {
+			return err
+		}
+		body := string(b)
+		if !strings.Contains(body, "[REDACTED:email]") || !strings.Contains(body, "[REDACTED:credit_card]") {
+			return fmt.Errorf("no redacted log body in the output yet")
+		}
+		if strings.Contains(body, email) || strings.Contains(body, card) {
+			return fmt.Errorf("PII passed through piiredact: %s", body)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 
 	if err := waitFor(15*time.Second, func() error {
 		pts, err := metricPoints(out)
@@ -218,4 +227,20 @@ func sumValues(points []map[string]any) float64 {
 		}
 	}
 	return total
+}
+
+// sendGen runs telemetrygen for one signal against the collector on port, retrying while the
+// collector is still starting.
+func sendGen(t *testing.T, gen, port, signal string, args ...string) {
+	t.Helper()
+	var err error
+	var o []byte
+	for i := 0; i < 50; i++ {
+		o, err = exec.Command(gen, append([]string{signal, "--otlp-endpoint", "127.0.0.1:" + port, "--otlp-insecure"}, args...)...).CombinedOutput()
+		if err == nil && !strings.Contains(string(o), "connection refused") {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("telemetrygen %s %v: %v\n%s", signal, args, err, o)
 }
