@@ -1,6 +1,7 @@
 package detector
 
 import (
+	"math"
 	"math/bits"
 	"slices"
 )
@@ -51,11 +52,11 @@ type leftSemi struct {
 }
 
 type context struct {
-	left            int32
-	right           uint8 // right sensor facts (mask)
-	zero            bool  // seen as a zero-level context
-	sel, pred, act  int32
-	lhash, rhash    uint64
+	left           int32
+	right          uint8 // right sensor facts (mask)
+	zero           bool  // seen as a zero-level context
+	sel, pred, act int32
+	lhash, rhash   uint64
 }
 
 type cadMemory struct {
@@ -69,6 +70,7 @@ type cadMemory struct {
 	prevSens uint8
 	prevNeur []int32
 	havePrev bool
+	freezeAt int // stop storing contexts at this many (0: never)
 
 	// scratch
 	key    []byte
@@ -83,6 +85,8 @@ type candidate struct {
 	neur  []int32
 	right uint8
 }
+
+func (m *cadMemory) full() bool { return m.freezeAt > 0 && len(m.ctxs) >= m.freezeAt }
 
 func newCADMemory() *cadMemory {
 	return &cadMemory{leftKey: map[string]int32{}, uniq: map[string]struct{}{}}
@@ -110,6 +114,9 @@ func (m *cadMemory) leftKeyOf(sens uint8, neur []int32) []byte {
 func (m *cadMemory) context(sens uint8, neur []int32, right uint8, zero bool) (id int32, created bool) {
 	k := m.leftKeyOf(sens, neur)
 	li, ok := m.leftKey[string(k)]
+	if !ok && m.full() {
+		return -1, true
+	}
 	if !ok {
 		li = int32(len(m.lefts))
 		m.leftKey[string(k)] = li
@@ -131,6 +138,9 @@ func (m *cadMemory) context(sens uint8, neur []int32, right uint8, zero bool) (i
 			m.ctxs[id].zero = true
 		}
 		return id, false
+	}
+	if m.full() {
+		return -1, true
 	}
 	id = int32(len(m.ctxs))
 	l.byR[right] = id + 1
@@ -390,4 +400,81 @@ func (c *CAD) Score(v float64) float64 {
 		c.lastHigh = c.n
 	}
 	return out
+}
+
+// CausalCADConfig tunes the causal wrapper (experiment).
+type CausalCADConfig struct {
+	Warm   int     // points whose range is learned before the memory starts
+	Margin float64 // fraction of the range added beyond a new extreme
+	Reset  bool    // clear the memory when the range widens
+	Quiet  int     // points after a reset with output 0
+	Rest   int
+	Freeze int // stop storing new contexts at this many (novelty is still counted)
+	MaxCtx int // contexts per memory; 0: unbounded. A shadow memory starts at MaxCtx/2 and replaces the primary at MaxCtx
+}
+
+// CausalCAD learns the value range as it goes.
+type CausalCAD struct {
+	cfg    CausalCADConfig
+	c      *CAD
+	shadow *CAD
+	n      int
+	lo, hi float64
+	quiet  int
+	Resets int
+}
+
+func NewCausalCAD(cfg CausalCADConfig) *CausalCAD {
+	return &CausalCAD{cfg: cfg, lo: math.Inf(1), hi: math.Inf(-1)}
+}
+
+func (d *CausalCAD) Score(v float64) float64 {
+	d.n++
+	if d.n <= d.cfg.Warm {
+		d.lo, d.hi = min(d.lo, v), max(d.hi, v)
+		return 0
+	}
+	if d.c == nil {
+		r := d.hi - d.lo
+		d.c = NewCAD(d.lo-d.cfg.Margin*r, d.hi+d.cfg.Margin*r, d.cfg.Rest)
+		d.c.mem.freezeAt = d.cfg.Freeze
+	}
+	if v < d.c.Min || v > d.c.Max {
+		lo, hi := min(d.c.Min, v), max(d.c.Max, v)
+		r := hi - lo
+		if v < d.c.Min {
+			lo -= d.cfg.Margin * r
+		} else {
+			hi += d.cfg.Margin * r
+		}
+		if d.cfg.Reset {
+			rest := d.c.Rest
+			d.c = NewCAD(lo, hi, rest)
+			d.c.mem.freezeAt = d.cfg.Freeze
+			d.quiet = d.cfg.Quiet
+			d.Resets++
+		} else {
+			d.c.Min, d.c.Max = lo, hi
+			if d.shadow != nil {
+				d.shadow.Min, d.shadow.Max = lo, hi
+			}
+		}
+	}
+	s := d.c.Score(v)
+	if d.shadow != nil {
+		d.shadow.Score(v)
+	}
+	if m := d.cfg.MaxCtx; m > 0 {
+		if d.shadow == nil && len(d.c.mem.ctxs) >= m/2 {
+			d.shadow = NewCAD(d.c.Min, d.c.Max, d.c.Rest)
+		}
+		if len(d.c.mem.ctxs) >= m {
+			d.c, d.shadow = d.shadow, nil
+		}
+	}
+	if d.quiet > 0 {
+		d.quiet--
+		return 0
+	}
+	return s
 }
