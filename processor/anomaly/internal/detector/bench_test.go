@@ -1,7 +1,6 @@
 package detector
 
 import (
-	"fmt"
 	"runtime"
 	"testing"
 )
@@ -37,28 +36,5 @@ func BenchmarkMemoryPerSeries(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "bytes/series")
 		runtime.KeepAlive(ds)
-	}
-}
-
-// BenchmarkCADCombined measures the envelopes plus the causal contextual
-// memory (experiment, not shipped) on noise, with a context cap.
-func BenchmarkCADCombined(b *testing.B) {
-	for _, maxCtx := range []int{0, 1024} {
-		b.Run(fmt.Sprintf("maxctx=%d", maxCtx), func(b *testing.B) {
-			vals := noise(1<<16, 11, 100, 10)
-			cfg := DefaultConfig()
-			cfg.CAD, cfg.CADOffset = true, 0.1
-			cfg.CADCfg = CausalCADConfig{Warm: 50, Margin: 0.1, Rest: 150, MaxCtx: maxCtx}
-			d := New(cfg)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				d.Update(int64(i), vals[i&(1<<16-1)])
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "points/s")
-			if d.cad != nil && d.cad.c != nil {
-				b.ReportMetric(float64(len(d.cad.c.mem.ctxs)), "contexts")
-			}
-		})
 	}
 }

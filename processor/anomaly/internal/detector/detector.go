@@ -51,10 +51,6 @@ type Config struct {
 	FireLevel float64
 	// Quiet is the number of points after a firing with scores capped below FireLevel.
 	Quiet int
-	// CAD enables the contextual memory; its score minus CADOffset joins the max.
-	CAD       bool
-	CADOffset float64
-	CADCfg    CausalCADConfig
 }
 
 // DefaultConfig returns the shipped parameters.
@@ -106,7 +102,6 @@ type Detector struct {
 	slow      float64
 	diff      float64
 	env       [numFeat]envelope
-	cad       *CausalCAD
 }
 
 // New returns a detector for one fresh series.
@@ -177,14 +172,6 @@ func (d *Detector) Update(_ int64, v float64) Result {
 		}
 		e.hi -= cfg.Relax * (e.hi - centres[i])
 		e.lo -= cfg.Relax * (e.lo - centres[i])
-	}
-	if cfg.CAD {
-		if d.cad == nil {
-			d.cad = NewCausalCAD(cfg.CADCfg)
-		}
-		if c := d.cad.Score(v) - cfg.CADOffset; scoring && c > s {
-			s = c
-		}
 	}
 	d.n++
 
