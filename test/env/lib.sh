@@ -5,7 +5,7 @@
 #   test/env/<service>.sh stop    stop it by pid file (idempotent)
 #   test/env/<service>.sh env     print KEY=VALUE lines that tests read (endpoints, ports)
 #
-# Everything lives under $FRAISEQL_ENV_DIR (default: a per-user temp dir): data dirs, logs,
+# Everything lives under $FRAISEQL_ENV_DIR (default: a per-user, per-checkout temp dir): data dirs, logs,
 # pid files (<name>.pid) and env files (<name>.env). Ports are high and picked free at the
 # first start, then remembered in the env file, so a restart reuses them. Debian packages are
 # fetched with `apt-get download` and unpacked with `dpkg -x` into $FRAISEQL_DEB_CACHE (git-
@@ -14,7 +14,9 @@
 set -euo pipefail
 
 FRAISEQL_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export FRAISEQL_ENV_DIR=${FRAISEQL_ENV_DIR:-${TMPDIR:-/tmp}/otelcol-fraiseql-env-$(id -u)}
+# One env dir per checkout (hash of its path), so two clones never share services or ports.
+FRAISEQL_CHECKOUT_ID=$(printf '%s' "$FRAISEQL_REPO" | md5sum | cut -c1-8)
+export FRAISEQL_ENV_DIR=${FRAISEQL_ENV_DIR:-${TMPDIR:-/tmp}/otelcol-fraiseql-env-$(id -u)-$FRAISEQL_CHECKOUT_ID}
 export FRAISEQL_DEB_CACHE=${FRAISEQL_DEB_CACHE:-$FRAISEQL_REPO/.cache/deb}
 mkdir -p "$FRAISEQL_ENV_DIR" "$FRAISEQL_DEB_CACHE"
 
