@@ -49,7 +49,7 @@ func TestPagerDutyAgainstContract(t *testing.T) {
 	defer pd.Close()
 	cfg := PDConfig{RoutingKey: rk, DedupPrefix: "fraiseql", Client: "otelcol-fraiseql"}
 	a := sample()
-	a.Summary = strings.Repeat("ü", 3000)           // over 1024 runes
+	a.Summary = strings.Repeat("ü", 3000)         // over 1024 runes
 	a.Description = strings.Repeat("d", 600*1000) // over the body limit
 	for _, act := range []alert.Action{alert.ActionTrigger, alert.ActionFlapping, alert.ActionResolve} {
 		b, err := PagerDuty(cfg, Item{Action: act, Alert: a})
