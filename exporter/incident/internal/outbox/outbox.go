@@ -152,6 +152,16 @@ func (o *Outbox) Forget(fp string) bool {
 	return clean
 }
 
+// Holds reports whether any slot of fp is not settled (something pending or open).
+func (o *Outbox) Holds(fp string) bool {
+	for _, m := range o.slots {
+		if s, ok := m[fp]; ok && !s.Settled() {
+			return true
+		}
+	}
+	return false
+}
+
 // Restore puts a slot loaded from storage back (nothing in flight).
 func (o *Outbox) Restore(k Key, s *Slot) {
 	s.InFlight = 0
