@@ -139,6 +139,9 @@ func New(cfg Config) *Engine {
 	return e
 }
 
+// Dest returns a destination by name.
+func (e *Engine) Dest(name string) Dest { return e.cfg.Dests[name] }
+
 // Outbox exposes the notification queue to the delivery workers.
 func (e *Engine) Outbox() *outbox.Outbox { return e.out }
 
