@@ -234,16 +234,7 @@ func compileWindow(w *WindowConfig) (route.Window, error) {
 		errs = append(errs, fieldErr("match_re", "%v", err))
 	}
 	out.Match = m
-	if w.Start != "" {
-		if out.Start, err = time.Parse(time.RFC3339, w.Start); err != nil {
-			errs = append(errs, fieldErr("start", "must be RFC 3339 (e.g. 2026-06-01T22:00:00Z): %v", err))
-		}
-	}
-	if w.End != "" {
-		if out.End, err = time.Parse(time.RFC3339, w.End); err != nil {
-			errs = append(errs, fieldErr("end", "must be RFC 3339: %v", err))
-		}
-	}
+	out.Start, out.End = w.Start, w.End
 	if w.Cron != "" {
 		if out.Cron, err = route.ParseCron(w.Cron); err != nil {
 			errs = append(errs, fieldErr("cron", "%v", err))

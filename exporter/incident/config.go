@@ -115,8 +115,8 @@ type WindowConfig struct {
 	Name     string            `mapstructure:"name"`
 	Match    map[string]string `mapstructure:"match"`
 	MatchRE  map[string]string `mapstructure:"match_re"`
-	Start    string            `mapstructure:"start"`
-	End      string            `mapstructure:"end"`
+	Start    time.Time         `mapstructure:"start"`
+	End      time.Time         `mapstructure:"end"`
 	Cron     string            `mapstructure:"cron"`
 	Duration time.Duration     `mapstructure:"duration"`
 	Timezone string            `mapstructure:"timezone"`
