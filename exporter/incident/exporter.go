@@ -49,6 +49,8 @@ type incidentExporter struct {
 	senders []*sender
 	stop    chan struct{}
 	wg      sync.WaitGroup
+	// manual (tests): no background goroutines; the test calls tick and step with a fake clock.
+	manual bool
 }
 
 func newExporter(set exporter.Settings, cfg *Config) (*incidentExporter, error) {
@@ -107,6 +109,9 @@ func (x *incidentExporter) start(ctx context.Context, host component.Host) error
 		}
 		x.senders = append(x.senders, s)
 	}
+	if x.manual {
+		return nil
+	}
 	for _, s := range x.senders {
 		x.wg.Add(1)
 		go x.runSender(s)
@@ -121,6 +126,9 @@ func (x *incidentExporter) shutdown(ctx context.Context) error {
 		close(x.stop)
 		x.wg.Wait()
 		x.stop = nil
+	}
+	for _, s := range x.senders {
+		s.client.CloseIdleConnections()
 	}
 	var err error
 	x.mu.Lock()

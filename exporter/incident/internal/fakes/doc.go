@@ -34,6 +34,12 @@ func (s *script) push(r ...Scripted) {
 	s.queue = append(s.queue, r...)
 }
 
+func (s *script) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queue = nil
+}
+
 // next pops the next scripted response, if any.
 func (s *script) next() (Scripted, bool) {
 	s.mu.Lock()

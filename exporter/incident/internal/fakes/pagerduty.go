@@ -84,6 +84,9 @@ func NewPagerDutyUnstarted() *PagerDuty {
 // URL of the enqueue endpoint.
 func (f *PagerDuty) URL() string { return f.Server.URL + pdPath }
 
+// ResetScript drops the forced responses not yet served.
+func (f *PagerDuty) ResetScript() { f.reset() }
+
 // Script queues forced responses.
 func (f *PagerDuty) Script(r ...Scripted) { f.push(r...) }
 

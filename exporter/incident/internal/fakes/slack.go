@@ -52,6 +52,9 @@ func NewSlack() *Slack {
 // URL of the webhook.
 func (f *Slack) URL() string { return f.Server.URL + "/services/T0/B0/secret" }
 
+// ResetScript drops the forced responses not yet served.
+func (f *Slack) ResetScript() { f.reset() }
+
 // Script queues forced responses (e.g. 404 channel_not_found, 410 channel_is_archived).
 func (f *Slack) Script(r ...Scripted) { f.push(r...) }
 

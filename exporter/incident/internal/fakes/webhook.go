@@ -41,6 +41,9 @@ func NewWebhook(secret []byte) *Webhook {
 	return f
 }
 
+// ResetScript drops the forced responses not yet served.
+func (f *Webhook) ResetScript() { f.reset() }
+
 // Script queues forced responses.
 func (f *Webhook) Script(r ...Scripted) { f.push(r...) }
 
