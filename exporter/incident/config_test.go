@@ -56,6 +56,14 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, 2*time.Hour, ec.Router.Routes[1].RepeatInterval)
 	assert.Equal(t, 30*time.Second, ec.Router.Routes[1].GroupWait) // default
 
+	gw := loadConfig(t, "gateway")
+	require.NoError(t, confmap.Validate(gw))
+	gec, err := gw.engineConfig(nil)
+	require.NoError(t, err)
+	assert.Equal(t, 0.5, gec.Rules[0].Threshold.Threshold)
+	assert.Equal(t, "postgresql.replication.lag.kind", gec.Rules[1].Filter[0].Key)
+	assert.Equal(t, 20, gec.Rules[2].Params.MinCount)
+
 	err = confmap.Validate(loadConfig(t, "bad_destination"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "destinations[0].routing_key: must be 32 characters")
