@@ -19,10 +19,10 @@ type logRecord struct {
 	res pcommon.Map
 }
 
-func (r logRecord) SeverityNumber() int32 { return int32(r.lr.SeverityNumber()) }
-func (r logRecord) SeverityText() string  { return r.lr.SeverityText() }
-func (r logRecord) Body() string          { return r.lr.Body().AsString() }
-func (r logRecord) Attr(k string) (string, bool) {
+func (r *logRecord) SeverityNumber() int32 { return int32(r.lr.SeverityNumber()) }
+func (r *logRecord) SeverityText() string  { return r.lr.SeverityText() }
+func (r *logRecord) Body() string          { return r.lr.Body().AsString() }
+func (r *logRecord) Attr(k string) (string, bool) {
 	return lookup(k, r.lr.Attributes(), r.res)
 }
 
@@ -75,6 +75,7 @@ func (x *incidentExporter) consumeLogs(ctx context.Context, ld plog.Logs) error 
 	now := x.now()
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	rec := &logRecord{} // one adapter reused for every record (no allocation per record)
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
@@ -83,7 +84,7 @@ func (x *incidentExporter) consumeLogs(ctx context.Context, ld plog.Logs) error 
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				rec := logRecord{lr: lrs.At(k), res: res}
+				rec.lr, rec.res = lrs.At(k), res
 				for _, r := range x.logRules {
 					sig := state.Seen
 					switch {
@@ -94,10 +95,11 @@ func (x *incidentExporter) consumeLogs(ctx context.Context, ld plog.Logs) error 
 					default:
 						continue
 					}
+					lr := rec.lr
 					data := func() *rules.Data {
-						return &rules.Data{Body: rec.Body(), SeverityText: rec.SeverityText(), Attributes: flatten(rec.lr.Attributes(), res)}
+						return &rules.Data{Body: lr.Body().AsString(), SeverityText: lr.SeverityText(), Attributes: flatten(lr.Attributes(), res)}
 					}
-					x.eng.Observe(r, sig, identity(r, rec.lr.Attributes(), res), data, 0, false, now)
+					x.eng.Observe(r, sig, identity(r, lr.Attributes(), res), data, 0, false, now)
 				}
 			}
 		}

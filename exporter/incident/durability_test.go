@@ -78,7 +78,7 @@ func TestPagerDutyOutageThenRetryAfter(t *testing.T) {
 	assert.Equal(t, []string{"trigger:opened", "resolve:resolved"}, effects(pd))
 }
 
-func newFileStorage(t *testing.T, dir string) (component.ID, extension.Extension) {
+func newFileStorage(t testing.TB, dir string) (component.ID, extension.Extension) {
 	t.Helper()
 	f := filestorage.NewFactory()
 	cfg := f.CreateDefaultConfig().(*filestorage.Config)
