@@ -7,6 +7,7 @@
 package fakes
 
 import (
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -63,7 +64,13 @@ func (s *script) serve(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	if sc.Hang {
-		<-r.Context().Done()
+		// Read the body first: the server notices a client disconnect (and cancels the
+		// request context) only once the body is consumed. Bounded so a test cannot wedge.
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(time.Minute):
+		}
 		return true
 	}
 	if sc.RetryAfter != "" {

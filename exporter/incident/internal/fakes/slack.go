@@ -37,6 +37,7 @@ type Slack struct {
 
 	script
 	mu       sync.Mutex
+	requests int
 	messages []SlackMessage
 	errors   []string
 	win      *window
@@ -129,7 +130,17 @@ func validBlocks(blocks []map[string]any) bool {
 	return true
 }
 
+// Requests counts every request, scripted or not.
+func (f *Slack) Requests() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.requests
+}
+
 func (f *Slack) handle(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.requests++
+	f.mu.Unlock()
 	if f.serve(w, r) {
 		return
 	}
