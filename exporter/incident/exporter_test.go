@@ -131,7 +131,10 @@ func TestEndToEndThroughFactory(t *testing.T) {
 	require.NoError(t, p.metrics.ConsumeMetrics(ctx, makeGauge("postgresql.replication.lag", nan, "postgres")))
 	assert.Equal(t, int64(1), counterSum(t, tel, "otelcol_incident_points_invalid", map[string]string{"rule": "ReplicationLag"}))
 
-	// Self-metrics.
+	// Self-metrics (the counter follows the fake's answer: wait for it).
+	require.Eventually(t, func() bool {
+		return counterSum(t, tel, "otelcol_incident_notifications", map[string]string{"destination": "pd", "action": "resolve"}) == 1
+	}, 5*time.Second, 10*time.Millisecond)
 	assert.Equal(t, int64(2), counterSum(t, tel, "otelcol_incident_notifications", map[string]string{"destination": "pd", "action": "trigger", "outcome": "delivered"}))
 	assert.Equal(t, int64(1), counterSum(t, tel, "otelcol_incident_notifications", map[string]string{"destination": "pd", "action": "resolve", "outcome": "delivered"}))
 	assert.Equal(t, int64(1), counterSum(t, tel, "otelcol_incident_transitions", map[string]string{"rule": "ReplicationLag", "to": "resolved"}))
