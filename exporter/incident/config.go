@@ -1,0 +1,381 @@
+package incident // import "github.com/fraiseql/otelcol-fraiseql/exporter/incident"
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configopaque"
+
+	"github.com/fraiseql/otelcol-fraiseql/exporter/incident/internal/payload"
+)
+
+// Config of the incident exporter.
+type Config struct {
+	// Storage is the ID of a storage extension (e.g. file_storage/incident) that keeps
+	// incident state and the notification outbox across restarts. Without it state lives
+	// in memory only (a warning is logged at start).
+	Storage *component.ID `mapstructure:"storage"`
+	// EvaluationInterval is how often timers (for, keep_firing_for, inactivity, group
+	// flushes, escalations, maintenance windows) are evaluated.
+	EvaluationInterval time.Duration `mapstructure:"evaluation_interval"`
+	// MaxIncidents caps tracked fingerprints; new ones beyond it are dropped and counted.
+	MaxIncidents int `mapstructure:"max_incidents"`
+	// Retention keeps resolved incidents (flap history, Alertmanager re-sends of resolves).
+	Retention time.Duration `mapstructure:"retention"`
+
+	Rules        []RuleConfig        `mapstructure:"rules"`
+	Routes       []RouteConfig       `mapstructure:"routes"`
+	Maintenance  []WindowConfig      `mapstructure:"maintenance"`
+	Destinations []DestinationConfig `mapstructure:"destinations"`
+}
+
+// RuleConfig is one alerting rule.
+type RuleConfig struct {
+	Name string `mapstructure:"name"`
+	// Signal is "logs" or "metrics".
+	Signal   string `mapstructure:"signal"`
+	Severity string `mapstructure:"severity"`
+	// Identity attribute keys (record/point attributes first, then resource attributes).
+	// Their values, with the rule name, make the fingerprint. Default: service.name.
+	Identity    []string `mapstructure:"identity"`
+	Summary     string   `mapstructure:"summary"`
+	Description string   `mapstructure:"description"`
+	RunbookURL  string   `mapstructure:"runbook_url"`
+
+	// Logs.
+	When      *LogMatchConfig `mapstructure:"when"`
+	ClearWhen *LogMatchConfig `mapstructure:"clear_when"`
+	MinCount  int             `mapstructure:"min_count"`
+	Window    time.Duration   `mapstructure:"window"`
+
+	// Metrics.
+	Metric         string            `mapstructure:"metric"`
+	Op             string            `mapstructure:"op"`
+	Threshold      *float64          `mapstructure:"threshold"`
+	ClearThreshold *float64          `mapstructure:"clear_threshold"`
+	Attributes     []AttrMatchConfig `mapstructure:"attributes"`
+
+	For           time.Duration `mapstructure:"for"`
+	KeepFiringFor time.Duration `mapstructure:"keep_firing_for"`
+	Inactivity    time.Duration `mapstructure:"inactivity"`
+	Flap          FlapConfig    `mapstructure:"flap"`
+}
+
+// LogMatchConfig is a conjunction of conditions on a log record.
+type LogMatchConfig struct {
+	// Severity is the minimum severity (TRACE..FATAL, optionally 2-4, or 1-24).
+	Severity     string            `mapstructure:"severity"`
+	BodyContains string            `mapstructure:"body_contains"`
+	BodyRegex    string            `mapstructure:"body_regex"`
+	Attributes   []AttrMatchConfig `mapstructure:"attributes"`
+}
+
+// AttrMatchConfig tests one attribute: op is equals (default), not_equals, regex,
+// not_regex, exists or not_exists.
+type AttrMatchConfig struct {
+	Key   string `mapstructure:"key"`
+	Op    string `mapstructure:"op"`
+	Value string `mapstructure:"value"`
+}
+
+// FlapConfig is flap damping: more than MaxTransitions episode starts within Window make
+// the incident flapping: one notice, then quiet until stable for HoldDown.
+type FlapConfig struct {
+	Disabled       bool          `mapstructure:"disabled"`
+	MaxTransitions int           `mapstructure:"max_transitions"`
+	Window         time.Duration `mapstructure:"window"`
+	HoldDown       time.Duration `mapstructure:"hold_down"`
+}
+
+// RouteConfig sends matching alerts to destinations (first match wins unless continue).
+type RouteConfig struct {
+	Match          map[string]string  `mapstructure:"match"`
+	MatchRE        map[string]string  `mapstructure:"match_re"`
+	To             []string           `mapstructure:"to"`
+	Continue       bool               `mapstructure:"continue"`
+	GroupBy        []string           `mapstructure:"group_by"`
+	GroupWait      *time.Duration     `mapstructure:"group_wait"`
+	GroupInterval  *time.Duration     `mapstructure:"group_interval"`
+	RepeatInterval *time.Duration     `mapstructure:"repeat_interval"`
+	Escalate       []EscalationConfig `mapstructure:"escalate"`
+}
+
+// EscalationConfig: still firing After its start → also notify To.
+type EscalationConfig struct {
+	After time.Duration `mapstructure:"after"`
+	To    []string      `mapstructure:"to"`
+}
+
+// WindowConfig is a maintenance window: start/end (RFC 3339) or cron + duration + timezone.
+type WindowConfig struct {
+	Name     string            `mapstructure:"name"`
+	Match    map[string]string `mapstructure:"match"`
+	MatchRE  map[string]string `mapstructure:"match_re"`
+	Start    time.Time         `mapstructure:"start"`
+	End      time.Time         `mapstructure:"end"`
+	Cron     string            `mapstructure:"cron"`
+	Duration time.Duration     `mapstructure:"duration"`
+	Timezone string            `mapstructure:"timezone"`
+}
+
+// Destination types.
+const (
+	TypePagerDuty    = "pagerduty"
+	TypeSlack        = "slack"
+	TypeWebhook      = "webhook"
+	TypeAlertmanager = "alertmanager"
+)
+
+// DestinationConfig is one destination.
+type DestinationConfig struct {
+	Name string `mapstructure:"name"`
+	Type string `mapstructure:"type"`
+	// Endpoint: PagerDuty enqueue URL (default https://events.pagerduty.com/v2/enqueue),
+	// webhook URL, or Alertmanager base URL. Slack uses webhook_url (a secret) instead.
+	Endpoint string `mapstructure:"endpoint"`
+	// HTTP client settings (timeout, TLS, proxy, headers); its endpoint is not used.
+	HTTP confighttp.ClientConfig `mapstructure:"http"`
+
+	// PagerDuty.
+	RoutingKey     configopaque.String `mapstructure:"routing_key"`
+	Source         string              `mapstructure:"source"`
+	Client         string              `mapstructure:"client"`
+	ClientURL      string              `mapstructure:"client_url"`
+	DedupKeyPrefix string              `mapstructure:"dedup_key_prefix"`
+	// Slack.
+	WebhookURL configopaque.String `mapstructure:"webhook_url"`
+	// Webhook: HMAC-SHA256 secret for the X-Incident-Signature header; ExternalURL fills
+	// the payload's externalURL.
+	Secret      configopaque.String `mapstructure:"secret"`
+	ExternalURL string              `mapstructure:"external_url"`
+	// Alertmanager.
+	ResendInterval    time.Duration `mapstructure:"resend_interval"`
+	ResolvedResendFor time.Duration `mapstructure:"resolved_resend_for"`
+	GeneratorURL      string        `mapstructure:"generator_url"`
+
+	// Delivery.
+	RateLimit float64       `mapstructure:"rate_limit"`
+	Burst     int           `mapstructure:"burst"`
+	MaxAge    time.Duration `mapstructure:"max_age"`
+	Retry     RetryConfig   `mapstructure:"retry"`
+}
+
+// RetryConfig is the backoff between attempts (jittered, doubling, never giving up before
+// max_age). A Retry-After from the destination takes precedence.
+type RetryConfig struct {
+	InitialInterval time.Duration `mapstructure:"initial_interval"`
+	MaxInterval     time.Duration `mapstructure:"max_interval"`
+}
+
+// Defaults applied to zero values.
+const (
+	defaultEvaluationInterval = time.Second
+	defaultMaxIncidents       = 10000
+	defaultRetention          = 24 * time.Hour
+	defaultInactivity         = 15 * time.Minute
+	defaultFlapMax            = 3
+	defaultFlapWindow         = 10 * time.Minute
+	defaultHoldDown           = 10 * time.Minute
+	defaultGroupWait          = 30 * time.Second
+	defaultGroupInterval      = 5 * time.Minute
+	defaultRepeatInterval     = 4 * time.Hour
+	defaultMaxAge             = 24 * time.Hour
+	defaultRetryInitial       = 5 * time.Second
+	defaultRetryMax           = 5 * time.Minute
+	defaultTimeout            = 10 * time.Second
+	defaultResendInterval     = time.Minute
+	defaultResolvedResendFor  = 15 * time.Minute
+	defaultPagerDutyURL       = "https://events.pagerduty.com/v2/enqueue"
+	defaultDedupPrefix        = "otelcol-fraiseql"
+)
+
+func createDefaultConfig() component.Config {
+	return &Config{
+		EvaluationInterval: defaultEvaluationInterval,
+		MaxIncidents:       defaultMaxIncidents,
+		Retention:          defaultRetention,
+	}
+}
+
+func validSeverity(s string) bool {
+	for _, v := range payload.PDSeverities {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// Validate checks the whole configuration; every error names its field.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(field string, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, a...)))
+	}
+	if c.EvaluationInterval <= 0 {
+		add("evaluation_interval", "must be positive")
+	}
+	if c.MaxIncidents < 0 {
+		add("max_incidents", "must not be negative")
+	}
+	if c.Retention < 0 {
+		add("retention", "must not be negative")
+	}
+	if len(c.Rules) == 0 {
+		add("rules", "at least one rule is required")
+	}
+	if len(c.Destinations) == 0 {
+		add("destinations", "at least one destination is required")
+	}
+	names := map[string]bool{}
+	for i := range c.Rules {
+		r := &c.Rules[i]
+		f := fmt.Sprintf("rules[%d]", i)
+		if r.Name == "" {
+			add(f+".name", "is required")
+		} else if names[r.Name] {
+			add(f+".name", "duplicate rule name %q", r.Name)
+		}
+		names[r.Name] = true
+		if _, err := compileRule(r); err != nil {
+			errs = append(errs, fmt.Errorf("%s%w", f, err))
+		}
+	}
+	dests := map[string]bool{}
+	for i := range c.Destinations {
+		d := &c.Destinations[i]
+		f := fmt.Sprintf("destinations[%d]", i)
+		if d.Name == "" {
+			add(f+".name", "is required")
+		} else if dests[d.Name] {
+			add(f+".name", "duplicate destination name %q", d.Name)
+		}
+		dests[d.Name] = true
+		if err := d.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("%s%w", f, err))
+		}
+	}
+	for i := range c.Routes {
+		r := &c.Routes[i]
+		f := fmt.Sprintf("routes[%d]", i)
+		if len(r.To) == 0 {
+			add(f+".to", "at least one destination is required")
+		}
+		for j, n := range r.To {
+			if !dests[n] {
+				add(fmt.Sprintf("%s.to[%d]", f, j), "unknown destination %q", n)
+			}
+		}
+		for j, s := range r.Escalate {
+			if s.After <= 0 {
+				add(fmt.Sprintf("%s.escalate[%d].after", f, j), "must be positive")
+			}
+			if len(s.To) == 0 {
+				add(fmt.Sprintf("%s.escalate[%d].to", f, j), "at least one destination is required")
+			}
+			for k, n := range s.To {
+				if !dests[n] {
+					add(fmt.Sprintf("%s.escalate[%d].to[%d]", f, j, k), "unknown destination %q", n)
+				}
+			}
+		}
+		for name, v := range map[string]*time.Duration{"group_wait": r.GroupWait, "group_interval": r.GroupInterval, "repeat_interval": r.RepeatInterval} {
+			if v != nil && *v < 0 {
+				add(f+"."+name, "must not be negative")
+			}
+		}
+		if r.GroupInterval != nil && *r.GroupInterval == 0 {
+			add(f+".group_interval", "must be positive")
+		}
+		if _, err := compileRoute(r); err != nil {
+			errs = append(errs, fmt.Errorf("%s%w", f, err))
+		}
+	}
+	for i := range c.Maintenance {
+		if _, err := compileWindow(&c.Maintenance[i]); err != nil {
+			errs = append(errs, fmt.Errorf("maintenance[%d]%w", i, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (d *DestinationConfig) validate() error {
+	var errs []error
+	add := func(field, format string, a ...any) {
+		errs = append(errs, fmt.Errorf(".%s: %s", field, fmt.Sprintf(format, a...)))
+	}
+	if d.HTTP.Endpoint != "" {
+		add("http.endpoint", "is not used; set endpoint")
+	}
+	switch d.Type {
+	case TypePagerDuty:
+		if n := len(string(d.RoutingKey)); n != payload.PDRoutingKeyLen {
+			add("routing_key", "must be %d characters (PagerDuty integration key), got %d", payload.PDRoutingKeyLen, n)
+		}
+		if d.Endpoint != "" && !httpURL(d.Endpoint) {
+			add("endpoint", "must be an http(s) URL")
+		}
+		if len(d.DedupKeyPrefix) > 128 {
+			add("dedup_key_prefix", "must be at most 128 characters (dedup_key is at most 255)")
+		}
+		if d.ClientURL != "" && !httpURL(d.ClientURL) {
+			add("client_url", "must be an http(s) URL")
+		}
+	case TypeSlack:
+		if !httpURL(string(d.WebhookURL)) {
+			add("webhook_url", "is required and must be an http(s) URL")
+		}
+		if d.Endpoint != "" {
+			add("endpoint", "is not used for slack; set webhook_url")
+		}
+	case TypeWebhook:
+		if !httpURL(d.Endpoint) {
+			add("endpoint", "is required and must be an http(s) URL")
+		}
+	case TypeAlertmanager:
+		if !httpURL(d.Endpoint) {
+			add("endpoint", "is required and must be the Alertmanager base URL (http(s)://host:port)")
+		}
+		if d.ResendInterval < 0 {
+			add("resend_interval", "must not be negative")
+		}
+		if d.ResolvedResendFor < 0 {
+			add("resolved_resend_for", "must not be negative")
+		}
+		if d.GeneratorURL != "" && !httpURL(d.GeneratorURL) {
+			add("generator_url", "must be an http(s) URL")
+		}
+	case "":
+		add("type", "is required (pagerduty, slack, webhook or alertmanager)")
+	default:
+		add("type", "unknown type %q (want pagerduty, slack, webhook or alertmanager)", d.Type)
+	}
+	if d.RateLimit < 0 {
+		add("rate_limit", "must not be negative")
+	}
+	if d.Burst < 0 {
+		add("burst", "must not be negative")
+	}
+	if d.MaxAge < 0 {
+		add("max_age", "must not be negative")
+	}
+	if d.Retry.InitialInterval < 0 || d.Retry.MaxInterval < 0 {
+		add("retry", "intervals must not be negative")
+	}
+	if d.Retry.InitialInterval > 0 && d.Retry.MaxInterval > 0 && d.Retry.MaxInterval < d.Retry.InitialInterval {
+		add("retry.max_interval", "must be >= retry.initial_interval")
+	}
+	if err := d.HTTP.Validate(); err != nil {
+		add("http", "%v", err)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,362 @@
+package incident // import "github.com/fraiseql/otelcol-fraiseql/exporter/incident"
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.uber.org/zap"
+
+	"github.com/fraiseql/otelcol-fraiseql/exporter/incident/internal/engine"
+	"github.com/fraiseql/otelcol-fraiseql/exporter/incident/internal/outbox"
+	"github.com/fraiseql/otelcol-fraiseql/exporter/incident/internal/payload"
+)
+
+// Per-destination defaults: rate limits (requests per second) and message batching.
+var (
+	defaultRate      = map[engine.DestKind]float64{engine.PagerDuty: 2, engine.Slack: 1, engine.Webhook: 10, engine.Alertmanager: 0}
+	defaultBurst     = map[engine.DestKind]int{engine.PagerDuty: 4, engine.Slack: 1, engine.Webhook: 10, engine.Alertmanager: 1}
+	batchSize        = map[engine.DestKind]int{engine.PagerDuty: 1, engine.Slack: payload.SlackAlertsPerMessage, engine.Webhook: 100}
+	pagerDuty429Wait = 30 * time.Second // PagerDuty asks for a backoff after 429 and sends no Retry-After
+)
+
+const idleWait = time.Minute
+
+// sender delivers one destination's notifications, one request at a time, so a slow or
+// failing destination never holds up the pipeline or the other destinations.
+type sender struct {
+	cfg     *DestinationConfig
+	name    string
+	kind    engine.DestKind
+	client  *http.Client
+	url     string
+	pd      payload.PDConfig
+	secret  []byte
+	bucket  outbox.Bucket
+	backoff outbox.Backoff
+	maxAge  time.Duration
+	wakeC   chan bool
+
+	// Alertmanager re-send state.
+	resend, resolvedFor time.Duration
+	amNext              time.Time
+	amAttempts          int
+}
+
+func (x *incidentExporter) newSender(ctx context.Context, host component.Host, d *DestinationConfig) (*sender, error) {
+	hc := d.HTTP
+	if hc.Timeout == 0 {
+		hc.Timeout = defaultTimeout
+	}
+	client, err := hc.ToClient(ctx, host.GetExtensions(), x.set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	kind := x.eng.Dest(d.Name).Kind
+	s := &sender{cfg: d, name: d.Name, kind: kind, client: client, wakeC: make(chan bool, 1), maxAge: d.MaxAge}
+	if s.maxAge == 0 {
+		s.maxAge = defaultMaxAge
+	}
+	rate, burst := d.RateLimit, d.Burst
+	if rate == 0 {
+		rate = defaultRate[kind]
+	}
+	if burst == 0 {
+		burst = defaultBurst[kind]
+	}
+	s.bucket = outbox.Bucket{Rate: rate, Burst: float64(burst)}
+	s.backoff = outbox.Backoff{Initial: d.Retry.InitialInterval, Max: d.Retry.MaxInterval}
+	if s.backoff.Initial == 0 {
+		s.backoff.Initial = defaultRetryInitial
+	}
+	if s.backoff.Max == 0 {
+		s.backoff.Max = defaultRetryMax
+	}
+	switch kind {
+	case engine.PagerDuty:
+		s.url = d.Endpoint
+		if s.url == "" {
+			s.url = defaultPagerDutyURL
+		}
+		prefix := d.DedupKeyPrefix
+		if prefix == "" {
+			prefix = defaultDedupPrefix
+		}
+		s.pd = payload.PDConfig{RoutingKey: string(d.RoutingKey), Source: d.Source, Client: d.Client, ClientURL: d.ClientURL, DedupPrefix: prefix}
+		if s.pd.Client == "" {
+			s.pd.Client = "otelcol-fraiseql"
+		}
+	case engine.Slack:
+		s.url = string(d.WebhookURL)
+	case engine.Webhook:
+		s.url = d.Endpoint
+		s.secret = []byte(d.Secret)
+	case engine.Alertmanager:
+		s.url = strings.TrimRight(d.Endpoint, "/") + "/api/v2/alerts"
+		s.resend, s.resolvedFor = d.ResendInterval, d.ResolvedResendFor
+		if s.resend == 0 {
+			s.resend = defaultResendInterval
+		}
+		if s.resolvedFor == 0 {
+			s.resolvedFor = defaultResolvedResendFor
+		}
+	}
+	return s, nil
+}
+
+// wake asks the sender to look at its queue now (changed: an alert changed).
+func (s *sender) wake(changed bool) {
+	select {
+	case s.wakeC <- changed:
+	default:
+	}
+}
+
+func (x *incidentExporter) runSender(s *sender) {
+	defer x.wg.Done()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	changed := true // send everything to Alertmanager at start (it keeps alerts in RAM only)
+	for {
+		select {
+		case <-x.stop:
+			return
+		case c := <-s.wakeC:
+			changed = changed || c
+		case <-timer.C:
+		}
+		var next time.Time
+		if s.kind == engine.Alertmanager {
+			next = x.stepAlertmanager(s, changed)
+			changed = false
+		} else {
+			next = x.step(s)
+		}
+		d := time.Until(next)
+		if d < 0 {
+			d = 0
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(d)
+	}
+}
+
+// step sends at most one request for an outbox destination and returns when to look again.
+func (x *incidentExporter) step(s *sender) time.Time {
+	now := x.now()
+	x.mu.Lock()
+	ob := x.eng.Outbox()
+	ready, expired, next := ob.Ready(s.name, now, s.maxAge)
+	for _, e := range expired {
+		x.rec.Dropped(s.name, "max_age")
+		x.logger.Error("notification dropped after max_age", zap.String("destination", s.name), zap.String("action", string(e.Action)),
+			zap.String("rule", e.Alert.Rule), zap.String("fingerprint", e.Alert.Fingerprint), zap.String("last_error", e.LastError))
+	}
+	if len(ready) == 0 {
+		if len(expired) > 0 {
+			_ = x.persistLocked(context.Background())
+		}
+		x.mu.Unlock()
+		if next.IsZero() {
+			return now.Add(idleWait)
+		}
+		return next
+	}
+	if ok, at := s.bucket.Take(now); !ok {
+		x.mu.Unlock()
+		return at
+	}
+	// Batch the ready entries of the first one's group (chat and webhook), one for PagerDuty.
+	first := ob.Get(ready[0]).Pending.GroupKey
+	var keys []outbox.Key
+	var entries []outbox.Entry
+	for _, k := range ready {
+		if len(entries) >= batchSize[s.kind] {
+			break
+		}
+		if sl := ob.Get(k); sl == nil || sl.Pending == nil || sl.Pending.GroupKey != first {
+			continue
+		}
+		if e, ok := ob.Begin(k); ok {
+			keys = append(keys, k)
+			entries = append(entries, e)
+		}
+	}
+	var groupLabels map[string]string
+	if s.kind == engine.Webhook && len(entries) > 0 {
+		groupLabels = x.eng.GroupLabels(first, entries[0].Alert)
+	}
+	_ = x.persistLocked(context.Background()) // attempts are part of the durable record
+	x.mu.Unlock()
+	if len(entries) == 0 {
+		return now
+	}
+
+	body, err := s.build(entries, first, groupLabels)
+	var status int
+	var retryAfter time.Duration
+	var hasRetryAfter bool
+	var respText string
+	start := time.Now()
+	if err == nil {
+		status, retryAfter, hasRetryAfter, respText, err = s.post(body, now)
+	} else {
+		status = http.StatusBadRequest // cannot build: treat as a permanent rejection
+	}
+	x.rec.latency(s.name, time.Since(start).Seconds())
+	result := outbox.Classify(status, err)
+	if s.kind == engine.Slack && result == outbox.Delivered && strings.TrimSpace(respText) != "ok" {
+		result, err = outbox.Transient, fmt.Errorf("slack answered %q instead of ok", respText)
+	}
+	floor := time.Duration(0)
+	if s.kind == engine.PagerDuty && status == http.StatusTooManyRequests && !hasRetryAfter {
+		floor = pagerDuty429Wait
+	}
+	done := x.now()
+	errText := ""
+	if err != nil {
+		errText = err.Error()
+	} else if result != outbox.Delivered {
+		errText = fmt.Sprintf("HTTP %d: %s", status, truncate(respText, 300))
+	}
+	x.mu.Lock()
+	for i, k := range keys {
+		e := entries[i]
+		retryAt := s.backoff.Next(done, e.Attempts, retryAfter, hasRetryAfter, floor)
+		dropped := ob.Finish(k, e, result, done, retryAt, errText)
+		x.rec.notification(s.name, string(e.Action), outcomeName(result))
+		switch result {
+		case outbox.Transient:
+			x.rec.retry(s.name)
+			x.logger.Warn("notification failed, will retry", zap.String("destination", s.name), zap.String("action", string(e.Action)),
+				zap.String("rule", e.Alert.Rule), zap.Int("attempt", e.Attempts), zap.Time("retry_at", retryAt), zap.String("error", errText))
+		case outbox.Permanent:
+			if dropped {
+				x.rec.Dropped(s.name, "permanent")
+			}
+			x.logger.Error("notification rejected by destination; dropped", zap.String("destination", s.name), zap.String("action", string(e.Action)),
+				zap.String("rule", e.Alert.Rule), zap.String("error", errText))
+		}
+	}
+	_ = x.persistLocked(context.Background())
+	x.mu.Unlock()
+	return x.now()
+}
+
+func outcomeName(r outbox.Result) string {
+	switch r {
+	case outbox.Delivered:
+		return "delivered"
+	case outbox.Permanent:
+		return "permanent"
+	}
+	return "transient"
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func items(entries []outbox.Entry) []payload.Item {
+	out := make([]payload.Item, len(entries))
+	for i, e := range entries {
+		out[i] = payload.Item{Action: e.Action, Alert: e.Alert}
+	}
+	return out
+}
+
+func (s *sender) build(entries []outbox.Entry, groupKey string, groupLabels map[string]string) ([]byte, error) {
+	switch s.kind {
+	case engine.PagerDuty:
+		return payload.PagerDuty(s.pd, payload.Item{Action: entries[0].Action, Alert: entries[0].Alert})
+	case engine.Slack:
+		return payload.Slack(items(entries))
+	case engine.Webhook:
+		return payload.Webhook(s.name, groupKey, groupLabels, s.cfg.ExternalURL, items(entries))
+	}
+	return nil, fmt.Errorf("no builder for destination %s", s.name)
+}
+
+// post sends body and reads the status, Retry-After and (a bounded part of) the answer.
+func (s *sender) post(body []byte, now time.Time) (int, time.Duration, bool, string, error) {
+	req, err := http.NewRequest(http.MethodPost, s.url, bytes.NewReader(body))
+	if err != nil {
+		return 0, 0, false, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "otelcol-fraiseql-incident")
+	if len(s.secret) > 0 {
+		ts := now.Unix()
+		req.Header.Set(payload.HeaderTimestamp, strconv.FormatInt(ts, 10))
+		req.Header.Set(payload.HeaderSignature, payload.Sign(s.secret, ts, body))
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, 0, false, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	ra, ok := outbox.ParseRetryAfter(resp.Header.Get("Retry-After"), now)
+	return resp.StatusCode, ra, ok, string(b), nil
+}
+
+// stepAlertmanager (re-)sends the destination's whole alert set: every resend interval,
+// at start, and at once when an alert changed (unless backing off after a failure).
+func (x *incidentExporter) stepAlertmanager(s *sender, changed bool) time.Time {
+	now := x.now()
+	if now.Before(s.amNext) && !(changed && s.amAttempts == 0) {
+		return s.amNext
+	}
+	x.mu.Lock()
+	batch := x.eng.AMBatch(s.name, now, s.resend, s.resolvedFor)
+	x.mu.Unlock()
+	if len(batch) == 0 {
+		s.amNext, s.amAttempts = now.Add(s.resend), 0
+		return s.amNext
+	}
+	body, err := payload.Alertmanager(batch, s.cfg.GeneratorURL)
+	if err != nil {
+		x.logger.Error("building Alertmanager alerts failed", zap.Error(err))
+		s.amNext = now.Add(s.resend)
+		return s.amNext
+	}
+	start := time.Now()
+	status, retryAfter, hasRA, text, err := s.post(body, now)
+	x.rec.latency(s.name, time.Since(start).Seconds())
+	result := outbox.Classify(status, err)
+	x.rec.notification(s.name, "post", outcomeName(result))
+	switch result {
+	case outbox.Delivered:
+		s.amNext, s.amAttempts = now.Add(s.resend), 0
+	case outbox.Permanent:
+		// Alertmanager stores the valid alerts of a batch even when it answers 400.
+		x.rec.Dropped(s.name, "permanent")
+		x.logger.Error("Alertmanager rejected alerts", zap.Int("status", status), zap.String("answer", truncate(text, 300)))
+		s.amNext, s.amAttempts = now.Add(s.resend), 0
+	default:
+		s.amAttempts++
+		x.rec.retry(s.name)
+		s.amNext = s.backoff.Next(now, s.amAttempts, retryAfter, hasRA, 0)
+		msg := text
+		if err != nil {
+			msg = err.Error()
+		}
+		x.logger.Warn("Alertmanager post failed, will retry", zap.Int("status", status), zap.String("error", truncate(msg, 300)), zap.Time("retry_at", s.amNext))
+	}
+	return s.amNext
+}

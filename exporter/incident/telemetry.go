@@ -1,0 +1,137 @@
+package incident // import "github.com/fraiseql/otelcol-fraiseql/exporter/incident"
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/fraiseql/otelcol-fraiseql/exporter/incident/internal/engine"
+	"github.com/fraiseql/otelcol-fraiseql/exporter/incident/internal/metadata"
+	"github.com/fraiseql/otelcol-fraiseql/exporter/incident/internal/state"
+)
+
+// recorder turns engine and delivery events into self-metrics.
+type recorder struct {
+	tb *metadata.TelemetryBuilder
+}
+
+var bg = context.Background()
+
+func attrs(kv ...string) metric.MeasurementOption {
+	a := make([]attribute.KeyValue, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		a = append(a, attribute.String(kv[i], kv[i+1]))
+	}
+	return metric.WithAttributes(a...)
+}
+
+func (r recorder) Transition(rule, from, to string) {
+	r.tb.IncidentTransitions.Add(bg, 1, attrs("rule", rule, "from", from, "to", to))
+}
+
+func (r recorder) Suppressed(reason string) {
+	r.tb.IncidentSuppressed.Add(bg, 1, attrs("reason", reason))
+}
+
+func (r recorder) Dropped(dest, reason string) {
+	r.tb.IncidentNotificationsDropped.Add(bg, 1, attrs("destination", dest, "reason", reason))
+}
+
+func (r recorder) TemplateError(rule string) {
+	r.tb.IncidentTemplateErrors.Add(bg, 1, attrs("rule", rule))
+}
+
+func (r recorder) notification(dest, action, outcome string) {
+	r.tb.IncidentNotifications.Add(bg, 1, attrs("destination", dest, "action", action, "outcome", outcome))
+}
+
+func (r recorder) retry(dest string) {
+	r.tb.IncidentNotificationRetries.Add(bg, 1, attrs("destination", dest))
+}
+
+func (r recorder) latency(dest string, seconds float64) {
+	r.tb.IncidentNotificationLatency.Record(bg, seconds, attrs("destination", dest))
+}
+
+func (r recorder) storeError() { r.tb.IncidentStateStoreErrors.Add(bg, 1) }
+
+func (r recorder) invalidPoint(rule string) {
+	r.tb.IncidentPointsInvalid.Add(bg, 1, attrs("rule", rule))
+}
+
+func observe(o metric.Int64Observer, n int, kv ...string) {
+	a := make([]attribute.KeyValue, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		a = append(a, attribute.String(kv[i], kv[i+1]))
+	}
+	o.Observe(int64(n), metric.WithAttributes(a...))
+}
+
+// registerGauges wires the asynchronous gauges to the engine (read under the lock).
+func (x *incidentExporter) registerGauges() error {
+	err := x.tb.RegisterIncidentActiveCallback(func(_ context.Context, o metric.Int64Observer) error {
+		type key struct{ rule, sev string }
+		open := map[key]int{}
+		x.mu.Lock()
+		for k, n := range x.eng.Counts() {
+			if k.Phase == state.Firing.String() || k.Phase == state.Resolving.String() {
+				open[key{k.Rule, k.Severity}] += n
+			}
+		}
+		x.mu.Unlock()
+		for k, n := range open {
+			observe(o, n, "rule", k.rule, "severity", k.sev)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = x.tb.RegisterIncidentStatesCallback(func(_ context.Context, o metric.Int64Observer) error {
+		byState := map[string]int{}
+		x.mu.Lock()
+		for k, n := range x.eng.Counts() {
+			byState[k.Phase] += n
+		}
+		x.mu.Unlock()
+		for _, s := range []state.Phase{state.Inactive, state.Pending, state.Firing, state.Resolving, state.Resolved} {
+			observe(o, byState[s.String()], "state", s.String())
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = x.tb.RegisterIncidentFlappingCallback(func(_ context.Context, o metric.Int64Observer) error {
+		n := 0
+		x.mu.Lock()
+		for k, c := range x.eng.Counts() {
+			if k.Flapping {
+				n += c
+			}
+		}
+		x.mu.Unlock()
+		observe(o, n)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return x.tb.RegisterIncidentOutboxDepthCallback(func(_ context.Context, o metric.Int64Observer) error {
+		depth := map[string]int{}
+		x.mu.Lock()
+		for _, d := range x.cfg.Destinations {
+			if d.Type != TypeAlertmanager {
+				depth[d.Name] = x.eng.Outbox().Depth(d.Name)
+			}
+		}
+		x.mu.Unlock()
+		for d, n := range depth {
+			observe(o, n, "destination", d)
+		}
+		return nil
+	})
+}
+
+var _ engine.Recorder = recorder{}
