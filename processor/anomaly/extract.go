@@ -22,44 +22,76 @@ type seriesState struct {
 	prevBuckets []uint64 // cumulative histogram bucket counts (quantile only)
 }
 
+// resourceCtx is what the points of one resource share.
+type resourceCtx struct {
+	res     pcommon.Map
+	resHash uint64
+	now     time.Time
+	out     resourceOut
+}
+
 // lookup returns the state of a series, creating it if max_series allows.
-func (p *anomalyProcessor) lookup(key string, now time.Time, bc *batchCounts) *seriesState {
-	s, ok := p.series[key]
+func (p *anomalyProcessor) lookup(id uint64, now time.Time, bc *batchCounts) *seriesState {
+	s, ok := p.series[id]
 	if !ok {
 		if len(p.series) >= p.cfg.MaxSeries {
 			bc.rejected++
 			return nil
 		}
 		s = &seriesState{det: NewSeriesDetector(p.cfg)}
-		p.series[key] = s
+		p.series[id] = s
 		bc.created++
 	}
 	s.lastSeen = now
 	return s
 }
 
-func seriesKey(name, resKey string, attrs pcommon.Map) string {
-	return name + "\x02" + resKey + "\x03" + mapKey(attrs)
+// metricCtx walks the points of one source metric.
+type metricCtx struct {
+	p        *anomalyProcessor
+	rc       *resourceCtx
+	sel      nameSelection
+	nameHash uint64
+	bc       *batchCounts
+	out      metricOut
 }
 
-func (p *anomalyProcessor) processMetric(m pmetric.Metric, res pcommon.Map, resKey string, now time.Time, bc *batchCounts) *output {
+// state returns the series state of a selected point, nil when the point
+// is not selected or max_series refuses a new series.
+func (mc *metricCtx) state(attrs pcommon.Map) *seriesState {
+	if !mc.sel.selects(attrs, mc.rc.res) {
+		return nil
+	}
+	id := mc.p.hash.seriesID(mc.nameHash, mc.rc.resHash, mc.p.hash.mapHash(attrs))
+	return mc.p.lookup(id, mc.rc.now, mc.bc)
+}
+
+// score feeds one value to the series' detector and emits the outcome;
+// left is the number of source points from this one to the end.
+func (mc *metricCtx) score(attrs pcommon.Map, ts pcommon.Timestamp, st *seriesState, v float64, ok bool, left int) {
+	if !ok || !finite(v) {
+		mc.bc.skipped++
+		return
+	}
+	s := st.det.Update(int64(ts), v)
+	if !s.Scored {
+		mc.bc.skipped++ // warm-up: learned, not scored
+		return
+	}
+	mc.out.add(attrs, ts, s, left)
+	mc.bc.scored++
+}
+
+func (p *anomalyProcessor) processMetric(m pmetric.Metric, rc *resourceCtx, bc *batchCounts) {
 	name := m.Name()
-	var o *output
-	emit := func(unit string, attrs pcommon.Map, ts pcommon.Timestamp, st *seriesState, v float64, ok bool) {
-		if !ok || !finite(v) {
-			bc.skipped++
-			return
-		}
-		s := st.det.Update(int64(ts), v)
-		if !s.Scored {
-			bc.skipped++ // warm-up: learned, not scored
-			return
-		}
-		if o == nil {
-			o = newOutput(name, unit)
-		}
-		o.add(attrs, ts, s, p.cfg.EmitBands)
-		bc.scored++
+	sel := p.sel.forName(name)
+	if !sel.any {
+		return
+	}
+	mc := metricCtx{
+		p: p, rc: rc, sel: sel, bc: bc,
+		nameHash: p.hash.nameHash(name),
+		out:      metricOut{res: &rc.out, name: name, unit: m.Unit(), bands: p.cfg.EmitBands},
 	}
 
 	switch m.Type() {
@@ -67,30 +99,23 @@ func (p *anomalyProcessor) processMetric(m pmetric.Metric, res pcommon.Map, resK
 		dps := m.Gauge().DataPoints()
 		for i := 0; i < dps.Len(); i++ {
 			dp := dps.At(i)
-			if !p.selected(name, dp.Attributes(), res) {
-				continue
-			}
-			st := p.lookup(seriesKey(name, resKey, dp.Attributes()), now, bc)
+			st := mc.state(dp.Attributes())
 			if st == nil {
 				continue
 			}
 			v, ok := numberValue(dp)
-			emit(m.Unit(), dp.Attributes(), dp.Timestamp(), st, v, ok)
+			mc.score(dp.Attributes(), dp.Timestamp(), st, v, ok, dps.Len()-i)
 		}
 	case pmetric.MetricTypeSum:
 		sum := m.Sum()
 		rate := sum.IsMonotonic() && sum.AggregationTemporality() == pmetric.AggregationTemporalityCumulative
-		unit := m.Unit()
 		if rate {
-			unit = perSecond(unit)
+			mc.out.unit = perSecond(mc.out.unit)
 		}
 		dps := sum.DataPoints()
 		for i := 0; i < dps.Len(); i++ {
 			dp := dps.At(i)
-			if !p.selected(name, dp.Attributes(), res) {
-				continue
-			}
-			st := p.lookup(seriesKey(name, resKey, dp.Attributes()), now, bc)
+			st := mc.state(dp.Attributes())
 			if st == nil {
 				continue
 			}
@@ -98,32 +123,27 @@ func (p *anomalyProcessor) processMetric(m pmetric.Metric, res pcommon.Map, resK
 			if ok && rate {
 				v, ok = st.rate(dp.StartTimestamp(), dp.Timestamp(), v)
 			}
-			emit(unit, dp.Attributes(), dp.Timestamp(), st, v, ok)
+			mc.score(dp.Attributes(), dp.Timestamp(), st, v, ok, dps.Len()-i)
 		}
 	case pmetric.MetricTypeHistogram:
 		h := m.Histogram()
-		unit := m.Unit()
 		if p.cfg.Histogram.Statistic == StatCountRate {
-			unit = "1/s"
+			mc.out.unit = "1/s"
 		}
 		cumulative := h.AggregationTemporality() == pmetric.AggregationTemporalityCumulative
 		dps := h.DataPoints()
 		for i := 0; i < dps.Len(); i++ {
 			dp := dps.At(i)
-			if !p.selected(name, dp.Attributes(), res) {
-				continue
-			}
-			st := p.lookup(seriesKey(name, resKey, dp.Attributes()), now, bc)
+			st := mc.state(dp.Attributes())
 			if st == nil {
 				continue
 			}
 			v, ok := st.histogramStat(dp, cumulative, &p.cfg.Histogram)
-			emit(unit, dp.Attributes(), dp.Timestamp(), st, v, ok)
+			mc.score(dp.Attributes(), dp.Timestamp(), st, v, ok, dps.Len()-i)
 		}
 	default:
 		// Exponential histograms and summaries pass through unscored.
 	}
-	return o
 }
 
 func numberValue(dp pmetric.NumberDataPoint) (float64, bool) {
