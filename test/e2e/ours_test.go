@@ -6,9 +6,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,14 +107,30 @@ func attr(p map[string]any, key string) string {
 // Our processors run in the built distribution: the anomaly processor scores a gauge sent
 // over OTLP and emits anomaly.score / anomaly.expected beside the untouched original; the
 // cardinality processor limits a counter to 10 series with an exact overflow total; the
-// piiredact processor masks an email and a card number in a log body.
+// piiredact processor masks an email and a card number in a log body; the incident exporter
+// turns an ERROR log into a firing alert on a webhook.
 func TestOurProcessorsInDistribution(t *testing.T) {
 	gen := mustEnv(t, "TELEMETRYGEN")
 	port := freePort(t)
 	dir := t.TempDir()
 	out, raw := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "raw.jsonl")
+	// The incident exporter's webhook destination: a real HTTP receiver in the test.
+	hooks := make(chan map[string]any, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		hooks <- body
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	hookPort := srv.Listener.Addr().(*net.TCPAddr).Port
+
 	runCollector(t, filepath.Join(repoRoot(t), "test", "e2e", "testdata", "ours.yaml"),
-		"E2E_OTLP_PORT="+port, "E2E_OUT_FILE="+out, "E2E_RAW_FILE="+raw)
+		"E2E_OTLP_PORT="+port, "E2E_OUT_FILE="+out, "E2E_RAW_FILE="+raw,
+		"E2E_WEBHOOK_PORT="+strconv.Itoa(hookPort))
 
 	send := func(args ...string) {
 		sendGen(t, gen, port, "metrics", args...)
@@ -137,6 +157,24 @@ func TestOurProcessorsInDistribution(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+
+	// An ERROR log opens an incident: the webhook gets one firing alert named for the rule.
+	sendGen(t, gen, port, "logs", "--logs", "2", "--severity-text", "ERROR", "--severity-number", "17",
+		"--service", "e2e-incident", "--body", "payment failed")
+	select {
+	case body := <-hooks:
+		alerts, _ := body["alerts"].([]any)
+		if body["status"] != "firing" || len(alerts) != 1 {
+			t.Fatalf("webhook got %v, want one firing alert", body)
+		}
+		a, _ := alerts[0].(map[string]any)
+		labels, _ := a["labels"].(map[string]any)
+		if labels["alertname"] != "E2EErrorLogs" {
+			t.Errorf("alert labels %v, want alertname E2EErrorLogs", labels)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the incident exporter posted nothing to the webhook within 20 s")
 	}
 
 	if err := waitFor(15*time.Second, func() error {
