@@ -81,8 +81,8 @@ test-e2e: $(DIST) tools ## validate every collector config, smoke-test the binar
 	OTELCOL_BINARY=$(CURDIR)/$(DIST) TELEMETRYGEN=$$($(TOOLS) telemetrygen) \
 		$(GO) test -count=1 -tags e2e -timeout 10m ./test/e2e/...
 
-test-integration: ## tests against real services started by test/env/ (stopped afterwards)
-	test/run-integration.sh
+test-integration: $(DIST) ## tests against real services started by test/env/ (stopped afterwards)
+	OTELCOL_BINARY=$(CURDIR)/$(DIST) test/run-integration.sh
 
 test: lint test-unit test-e2e test-integration ## everything CI runs
 

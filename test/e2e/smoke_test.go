@@ -168,17 +168,3 @@ func servicesInFile(path string) (map[string]map[string]bool, error) {
 	}
 	return found, nil
 }
-
-func waitFor(d time.Duration, f func() error) error {
-	deadline := time.Now().Add(d)
-	for {
-		err := f()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
