@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Decision is the outcome of an admission attempt.
@@ -33,19 +34,19 @@ type Config struct {
 	Shards int
 	// Epoch is the origin of the internal second clock (unix nanoseconds).
 	Epoch int64
+	// InitialSeries pre-sizes the shards for that many series in total (0 = minimal), so
+	// that admitting them does not rehash; tables still grow past it and shrink after
+	// large evictions.
+	InitialSeries int
 }
 
-// entry is the state of one admitted series: 8 bytes, no pointers (the GC skips the map).
-type entry struct {
-	metric uint32
-	seen   uint32
-}
-
+// shard is one independently locked part of the admitted series. Its hot fields (mutex and
+// table header, 64 bytes) are padded to 128 bytes so that two shards never share a cache
+// line whatever the alignment of the array (no false sharing between cores).
 type shard struct {
-	mu   sync.Mutex
-	m    map[uint64]entry // series hash → state
-	peak int              // largest len(m) since the map was last rebuilt
-	_    [40]byte         // keep hot shard headers on separate cache lines
+	mu sync.Mutex
+	t  table
+	_  [128 - unsafe.Sizeof(sync.Mutex{}) - unsafe.Sizeof(table{})]byte
 }
 
 // Tracker is safe for concurrent use.
@@ -111,8 +112,11 @@ func New(cfg Config) *Tracker {
 		shards:     make([]shard, p),
 		metricIdx:  map[metricKey]uint32{},
 	}
-	for i := range t.shards {
-		t.shards[i].m = map[uint64]entry{}
+	if cfg.InitialSeries > 0 {
+		per := (cfg.InitialSeries + p - 1) / p
+		for i := range t.shards {
+			t.shards[i].t = newTable(per)
+		}
 	}
 	if cfg.Limits.MaxSeries > 0 {
 		// Every admitted series belongs to a metric, so this only bounds metric states that
@@ -183,29 +187,50 @@ func (t *Tracker) Touch(h uint64, now int64) bool {
 	s := t.shardOf(h)
 	tk := t.tick(now)
 	s.mu.Lock()
-	e, ok := s.m[h]
-	if ok && e.seen != tk {
+	e := s.t.find(h)
+	if e != nil && e.seen != tk {
 		e.seen = tk // at most one write per series per second
-		s.m[h] = e
 	}
 	s.mu.Unlock()
-	return ok
+	return e != nil
 }
 
 // TryAdmit admits series h of metric m if both the metric and the global cap have room.
-// A series already admitted stays admitted. m may be nil (see Metric).
+// A series already admitted stays admitted (TryAdmit then does what Touch does, with one
+// lookup). m may be nil (see Metric).
 func (t *Tracker) TryAdmit(m *Metric, h uint64, now int64) Decision {
 	s := t.shardOf(h)
 	tk := t.tick(now)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e, ok := s.m[h]; ok {
-		e.seen = tk
-		s.m[h] = e
+	if e := s.t.find(h); e != nil {
+		if e.seen != tk {
+			e.seen = tk
+		}
+		s.mu.Unlock()
 		return Admitted
 	}
+	d := t.admitLocked(s, m, h, tk)
+	s.mu.Unlock()
+	return d
+}
+
+// admitLocked admits the unknown series h if there is room; s.mu is held.
+func (t *Tracker) admitLocked(s *shard, m *Metric, h uint64, tk uint32) Decision {
 	if m == nil {
 		return RejectedGlobal
+	}
+	max := int64(t.limits.MaxSeries)
+	if !m.Excluded {
+		// Read-only pre-checks: a full metric (the overflow steady state) rejects without
+		// writing the shared counters; the atomic adds below settle races.
+		if m.admitted.Load() >= int64(m.Limit-1) {
+			m.rejected.Add(1)
+			return RejectedMetric
+		}
+		if max > 0 && t.global.Load() >= max {
+			m.rejected.Add(1)
+			return RejectedGlobal
+		}
 	}
 	if m.Excluded {
 		t.global.Add(1)
@@ -215,7 +240,7 @@ func (t *Tracker) TryAdmit(m *Metric, h uint64, now int64) Decision {
 			m.rejected.Add(1)
 			return RejectedMetric
 		}
-		if max := int64(t.limits.MaxSeries); max > 0 && t.global.Add(1) > max {
+		if max > 0 && t.global.Add(1) > max {
 			t.global.Add(-1)
 			m.admitted.Add(-1)
 			m.rejected.Add(1)
@@ -227,8 +252,7 @@ func (t *Tracker) TryAdmit(m *Metric, h uint64, now int64) Decision {
 	if m.Excluded {
 		m.admitted.Add(1)
 	}
-	s.m[h] = entry{metric: m.id, seen: tk}
-	s.peak = max(s.peak, len(s.m))
+	s.t.insert(h, m.id, tk)
 	return Admitted
 }
 
@@ -249,24 +273,15 @@ func (t *Tracker) Sweep(now int64) int {
 	s := &t.shards[i]
 	var freed map[uint32]int64
 	s.mu.Lock()
-	for h, e := range s.m {
-		if tk-e.seen < t.staleTicks || e.seen > tk {
-			continue
-		}
-		delete(s.m, h)
+	s.t.evict(func(seen uint32) bool {
+		return tk-seen >= t.staleTicks && seen <= tk
+	}, func(metric uint32) {
 		if freed == nil {
 			freed = map[uint32]int64{}
 		}
-		freed[e.metric]++
-	}
-	if s.peak > 64 && len(s.m) < s.peak/4 {
-		// A Go map never shrinks on delete: rebuild it after a large eviction.
-		m := make(map[uint64]entry, len(s.m))
-		for h, e := range s.m {
-			m[h] = e
-		}
-		s.m, s.peak = m, len(m)
-	}
+		freed[metric]++
+	})
+	s.t.shrink()
 	s.mu.Unlock()
 	n := 0
 	if len(freed) > 0 {

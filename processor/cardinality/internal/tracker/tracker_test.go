@@ -182,8 +182,8 @@ func TestManyEvictionsShrink(t *testing.T) {
 			t.Fatalf("series %d wrong after compaction", h)
 		}
 	}
-	if tr.shards[0].peak != 100 {
-		t.Fatalf("map not rebuilt after a large eviction: peak %d", tr.shards[0].peak)
+	if got := len(tr.shards[0].t.slots); got != slotsFor(100) {
+		t.Fatalf("table not rebuilt after a large eviction: %d slots for 100 series", got)
 	}
 }
 
