@@ -8,7 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 )
 
 // Decision is the outcome of an admission attempt.
@@ -34,19 +33,22 @@ type Config struct {
 	Shards int
 	// Epoch is the origin of the internal second clock (unix nanoseconds).
 	Epoch int64
-	// InitialSeries pre-sizes the shards for that many series in total (0 = minimal), so
-	// that admitting them does not rehash; tables still grow past it and shrink after
-	// large evictions.
-	InitialSeries int
 }
 
-// shard is one independently locked part of the admitted series. Its hot fields (mutex and
-// table header, 64 bytes) are padded to 128 bytes so that two shards never share a cache
-// line whatever the alignment of the array (no false sharing between cores).
+// entry is the state of one admitted series: 8 bytes, no pointers (the GC skips the map).
+type entry struct {
+	metric uint32
+	seen   uint32
+}
+
+// shard is one independently locked part of the admitted series. Its hot fields (24 bytes)
+// are padded to 128 bytes so that two shards never share a cache line whatever the
+// alignment of the array (no false sharing between cores).
 type shard struct {
-	mu sync.Mutex
-	t  table
-	_  [128 - unsafe.Sizeof(sync.Mutex{}) - unsafe.Sizeof(table{})]byte
+	mu   sync.Mutex
+	m    map[uint64]entry // series hash → state
+	peak int              // largest len(m) since the map was last rebuilt
+	_    [128 - 24]byte
 }
 
 // Tracker is safe for concurrent use.
@@ -112,11 +114,8 @@ func New(cfg Config) *Tracker {
 		shards:     make([]shard, p),
 		metricIdx:  map[metricKey]uint32{},
 	}
-	if cfg.InitialSeries > 0 {
-		per := (cfg.InitialSeries + p - 1) / p
-		for i := range t.shards {
-			t.shards[i].t = newTable(per)
-		}
+	for i := range t.shards {
+		t.shards[i].m = map[uint64]entry{}
 	}
 	if cfg.Limits.MaxSeries > 0 {
 		// Every admitted series belongs to a metric, so this only bounds metric states that
@@ -187,12 +186,13 @@ func (t *Tracker) Touch(h uint64, now int64) bool {
 	s := t.shardOf(h)
 	tk := t.tick(now)
 	s.mu.Lock()
-	e := s.t.find(h)
-	if e != nil && e.seen != tk {
+	e, ok := s.m[h]
+	if ok && e.seen != tk {
 		e.seen = tk // at most one write per series per second
+		s.m[h] = e
 	}
 	s.mu.Unlock()
-	return e != nil
+	return ok
 }
 
 // TryAdmit admits series h of metric m if both the metric and the global cap have room.
@@ -202,9 +202,10 @@ func (t *Tracker) TryAdmit(m *Metric, h uint64, now int64) Decision {
 	s := t.shardOf(h)
 	tk := t.tick(now)
 	s.mu.Lock()
-	if e := s.t.find(h); e != nil {
+	if e, ok := s.m[h]; ok {
 		if e.seen != tk {
 			e.seen = tk
+			s.m[h] = e
 		}
 		s.mu.Unlock()
 		return Admitted
@@ -219,7 +220,7 @@ func (t *Tracker) admitLocked(s *shard, m *Metric, h uint64, tk uint32) Decision
 	if m == nil {
 		return RejectedGlobal
 	}
-	max := int64(t.limits.MaxSeries)
+	limit := int64(t.limits.MaxSeries)
 	if !m.Excluded {
 		// Read-only pre-checks: a full metric (the overflow steady state) rejects without
 		// writing the shared counters; the atomic adds below settle races.
@@ -227,7 +228,7 @@ func (t *Tracker) admitLocked(s *shard, m *Metric, h uint64, tk uint32) Decision
 			m.rejected.Add(1)
 			return RejectedMetric
 		}
-		if max > 0 && t.global.Load() >= max {
+		if limit > 0 && t.global.Load() >= limit {
 			m.rejected.Add(1)
 			return RejectedGlobal
 		}
@@ -240,19 +241,20 @@ func (t *Tracker) admitLocked(s *shard, m *Metric, h uint64, tk uint32) Decision
 			m.rejected.Add(1)
 			return RejectedMetric
 		}
-		if max > 0 && t.global.Add(1) > max {
+		if limit > 0 && t.global.Add(1) > limit {
 			t.global.Add(-1)
 			m.admitted.Add(-1)
 			m.rejected.Add(1)
 			return RejectedGlobal
-		} else if max <= 0 {
+		} else if limit <= 0 {
 			t.global.Add(1)
 		}
 	}
 	if m.Excluded {
 		m.admitted.Add(1)
 	}
-	s.t.insert(h, m.id, tk)
+	s.m[h] = entry{metric: m.id, seen: tk}
+	s.peak = max(s.peak, len(s.m))
 	return Admitted
 }
 
@@ -273,15 +275,24 @@ func (t *Tracker) Sweep(now int64) int {
 	s := &t.shards[i]
 	var freed map[uint32]int64
 	s.mu.Lock()
-	s.t.evict(func(seen uint32) bool {
-		return tk-seen >= t.staleTicks && seen <= tk
-	}, func(metric uint32) {
+	for h, e := range s.m {
+		if tk-e.seen < t.staleTicks || e.seen > tk {
+			continue
+		}
+		delete(s.m, h)
 		if freed == nil {
 			freed = map[uint32]int64{}
 		}
-		freed[metric]++
-	})
-	s.t.shrink()
+		freed[e.metric]++
+	}
+	if s.peak > 64 && len(s.m) < s.peak/4 {
+		// A Go map never shrinks on delete: rebuild it after a large eviction.
+		m := make(map[uint64]entry, len(s.m))
+		for h, e := range s.m {
+			m[h] = e
+		}
+		s.m, s.peak = m, len(m)
+	}
 	s.mu.Unlock()
 	n := 0
 	if len(freed) > 0 {
