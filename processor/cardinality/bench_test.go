@@ -143,26 +143,33 @@ func BenchmarkAdmitNew(b *testing.B) {
 // BenchmarkProcessMetricsCore: the pass-through walk without processorhelper (whose
 // obsreport allocates 5 times per batch), to show the processor's own code is alloc-free.
 func BenchmarkProcessMetricsCore(b *testing.B) {
-	cfg := createDefaultConfig()
-	cfg.Limits.MaxSeries, cfg.Limits.MaxSeriesPerMetric = 0, 1<<30
-	p, err := newProcessor(processortest.NewNopSettings(metadata.Type), cfg)
-	if err != nil {
-		b.Fatal(err)
+	for _, n := range []int{10000, 100000} {
+		b.Run(fmt.Sprintf("series=%d", n), func(b *testing.B) {
+			cfg := createDefaultConfig()
+			cfg.Limits.MaxSeries, cfg.Limits.MaxSeriesPerMetric = 0, 1<<30
+			p, err := newProcessor(processortest.NewNopSettings(metadata.Type), cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = p.shutdown(context.Background()) })
+			batches := make([]pmetric.Metrics, n/batchSize)
+			ctx := context.Background()
+			for i := range batches {
+				batches[i] = benchBatch("http.server.requests", pmetric.AggregationTemporalityCumulative, false, i*batchSize)
+				_, _ = p.processMetrics(ctx, batches[i])
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				_, _ = p.processMetrics(ctx, batches[i%len(batches)])
+				i++
+			}
+			if got := p.tr.Active(); got != int64(n) {
+				b.Fatalf("%d series admitted, want %d", got, n)
+			}
+			reportPerPoint(b, batchSize)
+		})
 	}
-	const n = 100000
-	batches := make([]pmetric.Metrics, n/batchSize)
-	ctx := context.Background()
-	for i := range batches {
-		batches[i] = benchBatch("http.server.requests", pmetric.AggregationTemporalityCumulative, false, i*batchSize)
-		_, _ = p.processMetrics(ctx, batches[i])
-	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		_, _ = p.processMetrics(ctx, batches[i%len(batches)])
-		i++
-	}
-	reportPerPoint(b, batchSize)
 }
 
 // BenchmarkOverflow: every point belongs to a series over the limit. Delta sums merge
