@@ -24,7 +24,9 @@ func (p *cardinalityProcessor) numberPoint(mc *metricCtx, dp pmetric.NumberDataP
 	h := tracker.Combine(mc.base, p.id.attrs(dp.Attributes()))
 	v, valid := numValue(dp)
 	start, ts := uint64(dp.StartTimestamp()), uint64(dp.Timestamp())
-	sticky := isSum && cum && !p.drop && valid
+	// Only a stream with overflow state can be sticky: while nothing is in overflow (the
+	// normal case) a new cumulative series is admitted with one lookup, like any other.
+	sticky := isSum && cum && !p.drop && valid && p.store.Tracked() > 0
 	if sticky || dp.Flags().NoRecordedValue() {
 		// Checks that must come before admission (see known); otherwise admit's one
 		// lookup both passes a known series and admits a new one.
