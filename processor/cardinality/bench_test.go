@@ -143,26 +143,33 @@ func BenchmarkAdmitNew(b *testing.B) {
 // BenchmarkProcessMetricsCore: the pass-through walk without processorhelper (whose
 // obsreport allocates 5 times per batch), to show the processor's own code is alloc-free.
 func BenchmarkProcessMetricsCore(b *testing.B) {
-	cfg := createDefaultConfig()
-	cfg.Limits.MaxSeries, cfg.Limits.MaxSeriesPerMetric = 0, 1<<30
-	p, err := newProcessor(processortest.NewNopSettings(metadata.Type), cfg)
-	if err != nil {
-		b.Fatal(err)
+	for _, n := range []int{10000, 100000} {
+		b.Run(fmt.Sprintf("series=%d", n), func(b *testing.B) {
+			cfg := createDefaultConfig()
+			cfg.Limits.MaxSeries, cfg.Limits.MaxSeriesPerMetric = 0, 1<<30
+			p, err := newProcessor(processortest.NewNopSettings(metadata.Type), cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = p.shutdown(context.Background()) })
+			batches := make([]pmetric.Metrics, n/batchSize)
+			ctx := context.Background()
+			for i := range batches {
+				batches[i] = benchBatch("http.server.requests", pmetric.AggregationTemporalityCumulative, false, i*batchSize)
+				_, _ = p.processMetrics(ctx, batches[i])
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				_, _ = p.processMetrics(ctx, batches[i%len(batches)])
+				i++
+			}
+			if got := p.tr.Active(); got != int64(n) {
+				b.Fatalf("%d series admitted, want %d", got, n)
+			}
+			reportPerPoint(b, batchSize)
+		})
 	}
-	const n = 100000
-	batches := make([]pmetric.Metrics, n/batchSize)
-	ctx := context.Background()
-	for i := range batches {
-		batches[i] = benchBatch("http.server.requests", pmetric.AggregationTemporalityCumulative, false, i*batchSize)
-		_, _ = p.processMetrics(ctx, batches[i])
-	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		_, _ = p.processMetrics(ctx, batches[i%len(batches)])
-		i++
-	}
-	reportPerPoint(b, batchSize)
 }
 
 // BenchmarkOverflow: every point belongs to a series over the limit. Delta sums merge
@@ -217,20 +224,29 @@ func BenchmarkOverflow(b *testing.B) {
 }
 
 // BenchmarkParallel: pass-through on one shared processor from all cores; each goroutine
-// sends its own batches (disjoint series).
+// sends its own batches (disjoint series). The "independent" control gives every goroutine
+// its own processor (no shared state at all): the speed-up it gets from more cores is what
+// the machine allows, the ceiling for the shared processor.
 func BenchmarkParallel(b *testing.B) {
-	for _, variant := range []string{"baseline", "cardinality"} {
+	for _, variant := range []string{"baseline", "cardinality", "independent"} {
 		b.Run(variant, func(b *testing.B) {
-			var next consumer.Metrics = consumertest.NewNop()
-			if variant == "cardinality" {
-				next = benchProcessor(b, nil)
-			}
 			per := runtime.GOMAXPROCS(0)
+			nexts := make([]consumer.Metrics, per)
+			for g := range nexts {
+				switch {
+				case variant == "baseline":
+					nexts[g] = consumertest.NewNop()
+				case variant == "independent" || g == 0:
+					nexts[g] = benchProcessor(b, nil)
+				default:
+					nexts[g] = nexts[0]
+				}
+			}
 			all := make([][]pmetric.Metrics, per)
 			for g := range all {
 				for k := 0; k < 10; k++ {
 					md := benchBatch("http.server.requests", pmetric.AggregationTemporalityCumulative, false, (g*10+k)*batchSize)
-					_ = next.ConsumeMetrics(context.Background(), md)
+					_ = nexts[g].ConsumeMetrics(context.Background(), md)
 					all[g] = append(all[g], md)
 				}
 			}
@@ -238,7 +254,8 @@ func BenchmarkParallel(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
-				mine := all[gid.next()%len(all)]
+				g := gid.next() % len(all)
+				mine, next := all[g], nexts[g]
 				ctx := context.Background()
 				i := 0
 				for pb.Next() {

@@ -22,19 +22,26 @@ func numValue(dp pmetric.NumberDataPoint) (overflow.Num, bool) {
 
 func (p *cardinalityProcessor) numberPoint(mc *metricCtx, dp pmetric.NumberDataPoint, isSum, cum, mono bool) bool {
 	h := tracker.Combine(mc.base, p.id.attrs(dp.Attributes()))
-	if p.known(mc, h) {
-		return false
-	}
-	if p.noRecordedValue(mc, dp.Flags()) {
-		return true
-	}
 	v, valid := numValue(dp)
 	start, ts := uint64(dp.StartTimestamp()), uint64(dp.Timestamp())
-	if isSum && cum && !p.drop && valid {
-		if st, acc := p.store.Sum(mc.okey, h, v, mono, start, ts, mc.now, true); st == overflow.Merged {
-			mc.b.pendingFor(p, mc, pendCumSum).acc = acc
-			p.sticky(mc)
+	// Only a stream with overflow state can be sticky: while nothing is in overflow (the
+	// normal case) a new cumulative series is admitted with one lookup, like any other.
+	sticky := isSum && cum && !p.drop && valid && p.store.Tracked() > 0
+	if sticky || dp.Flags().NoRecordedValue() {
+		// Checks that must come before admission (see known); otherwise admit's one
+		// lookup both passes a known series and admits a new one.
+		if p.known(mc, h) {
+			return false
+		}
+		if p.noRecordedValue(mc, dp.Flags()) {
 			return true
+		}
+		if sticky {
+			if st, acc := p.store.Sum(mc.okey, h, v, mono, start, ts, mc.now, true); st == overflow.Merged {
+				mc.b.pendingFor(p, mc, pendCumSum).acc = acc
+				p.sticky(mc)
+				return true
+			}
 		}
 	}
 	out, ok := p.admit(mc, h, dp.Attributes())
@@ -82,7 +89,7 @@ func (b *batch) histOf(dp pmetric.HistogramDataPoint) *overflow.Hist {
 
 func (p *cardinalityProcessor) histPoint(mc *metricCtx, dp pmetric.HistogramDataPoint, cum bool) bool {
 	h := tracker.Combine(mc.base, p.id.attrs(dp.Attributes()))
-	if p.known(mc, h) {
+	if (cum && !p.drop || dp.Flags().NoRecordedValue()) && p.known(mc, h) {
 		return false
 	}
 	if p.noRecordedValue(mc, dp.Flags()) {
@@ -138,7 +145,7 @@ func expoOf(dp pmetric.ExponentialHistogramDataPoint) *overflow.Expo {
 
 func (p *cardinalityProcessor) expoPoint(mc *metricCtx, dp pmetric.ExponentialHistogramDataPoint, cum bool) bool {
 	h := tracker.Combine(mc.base, p.id.attrs(dp.Attributes()))
-	if p.known(mc, h) {
+	if (cum && !p.drop || dp.Flags().NoRecordedValue()) && p.known(mc, h) {
 		return false
 	}
 	if p.noRecordedValue(mc, dp.Flags()) {

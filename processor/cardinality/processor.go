@@ -274,7 +274,7 @@ func (p *cardinalityProcessor) processMetric(b *batch, rc *resourceCtx, scope pc
 	case pmetric.MetricTypeSummary:
 		m.Summary().DataPoints().RemoveIf(func(dp pmetric.SummaryDataPoint) bool {
 			h := tracker.Combine(mc.base, p.id.attrs(dp.Attributes()))
-			if p.known(&mc, h) {
+			if dp.Flags().NoRecordedValue() && p.known(&mc, h) {
 				return false
 			}
 			if p.noRecordedValue(&mc, dp.Flags()) {
@@ -289,7 +289,11 @@ func (p *cardinalityProcessor) processMetric(b *batch, rc *resourceCtx, scope pc
 	}
 }
 
-// known is the hot path: an admitted series passes.
+// known is the lookup of an admitted series (it passes). The point functions call it only
+// when something must be decided before admission: a point with no recorded value of an
+// unknown series is dropped, and an overflowed cumulative stream stays in overflow
+// (sticky). Otherwise admit's single TryAdmit lookup passes known series and admits new
+// ones, so no point is looked up twice.
 func (p *cardinalityProcessor) known(mc *metricCtx, h uint64) bool {
 	if !p.tr.Touch(h, mc.now) {
 		return false
@@ -323,7 +327,7 @@ func (p *cardinalityProcessor) sticky(mc *metricCtx) {
 func (p *cardinalityProcessor) admit(mc *metricCtx, h uint64, attrs pcommon.Map) (outcome, bool) {
 	d := p.tr.TryAdmit(mc.ms, h, mc.now)
 	if d == tracker.Admitted {
-		if mc.ms.Excluded {
+		if mc.ms != nil && mc.ms.Excluded {
 			mc.b.counts[passedExcluded]++
 		} else {
 			mc.b.counts[passedAdmitted]++

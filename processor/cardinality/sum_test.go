@@ -202,3 +202,34 @@ func TestNoRecordedValueOfOverflowedStream(t *testing.T) {
 	assert.Equal(t, int64(8), over[0].num.IntValue(), "a staleness marker is not a reset")
 	assert.Equal(t, int64(1), h.telemetry(t, "otelcol_processor_cardinality_datapoints", "outcome=dropped", "reason=no_recorded_value"))
 }
+
+// TestNoRecordedValueNeverAdmits: points without a recorded value pass when their series is
+// admitted, and are dropped without taking a slot when it is not, for every temporality
+// (the delta path otherwise admits with a single lookup).
+func TestNoRecordedValueNeverAdmits(t *testing.T) {
+	for _, temp := range []pmetric.AggregationTemporality{pmetric.AggregationTemporalityDelta, pmetric.AggregationTemporalityCumulative} {
+		t.Run(temp.String(), func(t *testing.T) {
+			h := newHarness(t, limit(3))
+			md := pmetric.NewMetrics()
+			addSum(md, svcA, "c", temp, true, numPt{attrs: series(0), i: 1, start: 1, ts: 2})
+			h.send(t, md)
+			md = pmetric.NewMetrics()
+			addSum(md, svcA, "c", temp, true, numPt{attrs: series(0), start: 1, ts: 3}, numPt{attrs: series(1), start: 1, ts: 3})
+			dps := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Sum().DataPoints()
+			for i := 0; i < dps.Len(); i++ {
+				dps.At(i).SetFlags(pmetric.DefaultDataPointFlags.WithNoRecordedValue(true))
+			}
+			out := points(h.send(t, md), "c")
+			require.Len(t, out, 1, "the admitted series' marker passes, the other is dropped")
+			assert.Equal(t, series(0)["user"], out[0].attrs["user"])
+			assert.Equal(t, int64(1), h.telemetry(t, "otelcol_processor_cardinality_datapoints", "outcome=dropped", "reason=no_recorded_value"))
+			assert.Equal(t, int64(1), h.telemetry(t, "otelcol_processor_cardinality_series_active"), "a marker takes no slot")
+			// The slot is still free for a real point of series 1.
+			md = pmetric.NewMetrics()
+			addSum(md, svcA, "c", temp, true, numPt{attrs: series(1), i: 5, start: 1, ts: 4})
+			normal, over := overflowPoints(h.send(t, md), "c")
+			assert.Len(t, normal, 1)
+			assert.Empty(t, over)
+		})
+	}
+}

@@ -203,6 +203,9 @@ func (s *Store) release(a *Acc) {
 // of it was passed on); later points contribute their increase; a reset (start time changed,
 // or a monotonic value that went down) contributes the new value.
 func (s *Store) Sum(key, h uint64, v Num, monotonic bool, start, ts uint64, now int64, existingOnly bool) (Status, *Acc) {
+	if existingOnly && s.tracked.Load() == 0 {
+		return NotTracked, nil // nothing in overflow: no lock, no lookup
+	}
 	sh := s.shardOf(h)
 	tk := s.tick(now)
 	f := fold(start)
@@ -244,6 +247,9 @@ func (s *Store) Sum(key, h uint64, v Num, monotonic bool, start, ts uint64, now 
 func (s *Store) Hist(key, h uint64, p *Hist, now int64, existingOnly bool) (Status, *Acc) {
 	if !p.Valid() {
 		return Incompatible, nil
+	}
+	if existingOnly && s.tracked.Load() == 0 {
+		return NotTracked, nil
 	}
 	sh := s.shardOf(h)
 	tk := s.tick(now)
@@ -288,6 +294,9 @@ func (s *Store) Hist(key, h uint64, p *Hist, now int64, existingOnly bool) (Stat
 func (s *Store) Expo(key, h uint64, p *Expo, now int64, existingOnly bool) (Status, *Acc) {
 	if !p.Valid() {
 		return Incompatible, nil
+	}
+	if existingOnly && s.tracked.Load() == 0 {
+		return NotTracked, nil
 	}
 	sh := s.shardOf(h)
 	tk := s.tick(now)

@@ -1,6 +1,9 @@
 package tracker
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+)
 
 func setHash(h Hasher, kv ...string) uint64 {
 	var s Set
@@ -98,6 +101,31 @@ func TestWyhashLengths(t *testing.T) {
 		}
 		if n > 0 && wyhash(s, 43) == h {
 			t.Fatalf("len %d: seed ignored", n)
+		}
+	}
+}
+
+// TestAttrStrSpread: string values (hashed with the key's hash as an already mixed seed) do
+// not collide over 200k near-identical values and fill the low and high bits evenly.
+func TestAttrStrSpread(t *testing.T) {
+	h := NewHasher()
+	const n = 200000
+	seen := make(map[uint64]bool, n)
+	var lo, hi [256]int
+	for i := 0; i < n; i++ {
+		v := h.AttrStr("user.id", "user-"+strconv.Itoa(i))
+		if seen[v] {
+			t.Fatalf("collision at %d", i)
+		}
+		seen[v] = true
+		lo[v&255]++
+		hi[v>>56]++
+	}
+	for b := 0; b < 256; b++ {
+		for _, c := range []int{lo[b], hi[b]} {
+			if c < n/256*8/10 || c > n/256*12/10 { // expected 781 ± 28 (1σ)
+				t.Fatalf("bucket %d has %d values, expected about %d", b, c, n/256)
+			}
 		}
 	}
 }

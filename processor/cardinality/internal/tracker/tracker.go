@@ -41,11 +41,14 @@ type entry struct {
 	seen   uint32
 }
 
+// shard is one independently locked part of the admitted series. Its hot fields (24 bytes)
+// are padded to 128 bytes so that two shards never share a cache line whatever the
+// alignment of the array (no false sharing between cores).
 type shard struct {
 	mu   sync.Mutex
 	m    map[uint64]entry // series hash → state
 	peak int              // largest len(m) since the map was last rebuilt
-	_    [40]byte         // keep hot shard headers on separate cache lines
+	_    [128 - 24]byte
 }
 
 // Tracker is safe for concurrent use.
@@ -193,19 +196,42 @@ func (t *Tracker) Touch(h uint64, now int64) bool {
 }
 
 // TryAdmit admits series h of metric m if both the metric and the global cap have room.
-// A series already admitted stays admitted. m may be nil (see Metric).
+// A series already admitted stays admitted (TryAdmit then does what Touch does, with one
+// lookup). m may be nil (see Metric).
 func (t *Tracker) TryAdmit(m *Metric, h uint64, now int64) Decision {
 	s := t.shardOf(h)
 	tk := t.tick(now)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if e, ok := s.m[h]; ok {
-		e.seen = tk
-		s.m[h] = e
+		if e.seen != tk {
+			e.seen = tk
+			s.m[h] = e
+		}
+		s.mu.Unlock()
 		return Admitted
 	}
+	d := t.admitLocked(s, m, h, tk)
+	s.mu.Unlock()
+	return d
+}
+
+// admitLocked admits the unknown series h if there is room; s.mu is held.
+func (t *Tracker) admitLocked(s *shard, m *Metric, h uint64, tk uint32) Decision {
 	if m == nil {
 		return RejectedGlobal
+	}
+	limit := int64(t.limits.MaxSeries)
+	if !m.Excluded {
+		// Read-only pre-checks: a full metric (the overflow steady state) rejects without
+		// writing the shared counters; the atomic adds below settle races.
+		if m.admitted.Load() >= int64(m.Limit-1) {
+			m.rejected.Add(1)
+			return RejectedMetric
+		}
+		if limit > 0 && t.global.Load() >= limit {
+			m.rejected.Add(1)
+			return RejectedGlobal
+		}
 	}
 	if m.Excluded {
 		t.global.Add(1)
@@ -215,12 +241,12 @@ func (t *Tracker) TryAdmit(m *Metric, h uint64, now int64) Decision {
 			m.rejected.Add(1)
 			return RejectedMetric
 		}
-		if max := int64(t.limits.MaxSeries); max > 0 && t.global.Add(1) > max {
+		if limit > 0 && t.global.Add(1) > limit {
 			t.global.Add(-1)
 			m.admitted.Add(-1)
 			m.rejected.Add(1)
 			return RejectedGlobal
-		} else if max <= 0 {
+		} else if limit <= 0 {
 			t.global.Add(1)
 		}
 	}

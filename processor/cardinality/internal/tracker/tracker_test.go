@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 const sec = int64(time.Second)
@@ -182,8 +183,8 @@ func TestManyEvictionsShrink(t *testing.T) {
 			t.Fatalf("series %d wrong after compaction", h)
 		}
 	}
-	if tr.shards[0].peak != 100 {
-		t.Fatalf("map not rebuilt after a large eviction: peak %d", tr.shards[0].peak)
+	if got := tr.shards[0].peak; got != 100 {
+		t.Fatalf("table not rebuilt after a large eviction: %d slots for 100 series", got)
 	}
 }
 
@@ -249,5 +250,11 @@ func TestMetricStatesCapped(t *testing.T) {
 	}
 	if tr.TryAdmit(nil, 1, 0) != RejectedGlobal {
 		t.Fatal("nil metric must be rejected")
+	}
+}
+
+func TestShardsDoNotShareCacheLines(t *testing.T) {
+	if sz := unsafe.Sizeof(shard{}); sz < 128 {
+		t.Fatalf("shard is %d bytes; hot fields of neighbours could share a cache line", sz)
 	}
 }
