@@ -1,8 +1,12 @@
 package fakes
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -221,5 +225,93 @@ func TestWebhookSignature(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 401 || f.Denied() != 1 || len(f.Requests()) != 0 {
 		t.Fatalf("bad signature accepted: %d", resp.StatusCode)
+	}
+}
+
+func TestPagerDutyAckOfClosedKeyDropped(t *testing.T) {
+	f := NewPagerDuty()
+	defer f.Close()
+	ack := func(key string) string {
+		return `{"routing_key":"` + rk + `","event_action":"acknowledge","dedup_key":"` + key + `"}`
+	}
+	if code, _, _ := post(t, f.URL(), "application/json", ack("never-opened")); code != 202 {
+		t.Fatalf("ack of an unknown key: %d (PagerDuty accepts and drops it)", code)
+	}
+	post(t, f.URL(), "application/json", trigger("k2", "s"))
+	post(t, f.URL(), "application/json", `{"routing_key":"`+rk+`","event_action":"resolve","dedup_key":"k2"}`)
+	post(t, f.URL(), "application/json", ack("k2"))
+	var effects []string
+	for _, e := range f.Events() {
+		effects = append(effects, e.Action+":"+e.Effect)
+	}
+	if got := strings.Join(effects, ","); got != "acknowledge:dropped,trigger:opened,resolve:resolved,acknowledge:dropped" {
+		t.Fatalf("effects %s", got)
+	}
+	if a := f.Alerts(); len(a) != 1 || a[0].Acked || a[0].Open || f.OpenAlerts() != 0 {
+		t.Fatalf("a dropped ack changed the alert: %+v", a)
+	}
+}
+
+func TestPagerDuty429WithoutRetryAfterAndHang(t *testing.T) {
+	f := NewPagerDuty()
+	defer f.Close()
+	f.Script(Scripted{Status: 429, Body: `{"status":"throttle event"}`}, Scripted{Hang: true})
+	code, _, h := post(t, f.URL(), "application/json", trigger("k", "s"))
+	if code != 429 || h.Get("Retry-After") != "" {
+		t.Fatalf("429 without Retry-After: %d %q", code, h.Get("Retry-After"))
+	}
+	client := &http.Client{Timeout: 200 * time.Millisecond}
+	start := time.Now()
+	resp, err := client.Post(f.URL(), "application/json", strings.NewReader(trigger("k", "s")))
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("a hang answered %d", resp.StatusCode)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond || d > 5*time.Second {
+		t.Fatalf("hang ended after %v", d)
+	}
+	if code, _, _ := post(t, f.URL(), "application/json", trigger("k", "s")); code != 202 {
+		t.Fatalf("after the script: %d", code)
+	}
+	if len(f.Events()) != 1 || f.Requests() != 3 {
+		t.Fatalf("events %d requests %d", len(f.Events()), f.Requests())
+	}
+}
+
+func TestWebhookSignatureValidAndStale(t *testing.T) {
+	secret := []byte("s3cret")
+	f := NewWebhook(secret)
+	defer f.Close()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Now = func() time.Time { return now }
+	sign := func(ts int64, body string) string {
+		m := hmac.New(sha256.New, secret)
+		m.Write([]byte(strconv.FormatInt(ts, 10) + "." + body))
+		return "sha256=" + hex.EncodeToString(m.Sum(nil))
+	}
+	send := func(ts int64, sig, body string) int {
+		req, _ := http.NewRequest(http.MethodPost, f.URL, strings.NewReader(body))
+		req.Header.Set("X-Incident-Timestamp", strconv.FormatInt(ts, 10))
+		req.Header.Set("X-Incident-Signature", sig)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	body := `{"status":"firing"}`
+	if c := send(now.Unix(), sign(now.Unix(), body), body); c != 200 {
+		t.Fatalf("valid signature: %d", c)
+	}
+	old := now.Add(-6 * time.Minute).Unix()
+	if c := send(old, sign(old, body), body); c != 401 {
+		t.Fatalf("stale timestamp with a valid HMAC: %d", c)
+	}
+	if c := send(now.Unix(), sign(now.Unix(), body), `{"status":"resolved"}`); c != 401 {
+		t.Fatalf("signature of another body: %d", c)
+	}
+	if len(f.Requests()) != 1 || f.Denied() != 2 || f.Requests()[0].Body["status"] != "firing" {
+		t.Fatalf("requests %d denied %d", len(f.Requests()), f.Denied())
 	}
 }
