@@ -1,9 +1,12 @@
 // Package fakes holds in-process HTTP servers that enforce the documented contracts of the
 // SaaS destinations the tests cannot reach: PagerDuty Events API v2 and Slack incoming
-// webhooks (plus a signed-webhook receiver). They validate every request the way the real
-// service documents it, keep the service-side state that matters for paging (open alerts
-// per routing key and dedup key), apply the rate limits, and can be scripted to fail
-// (status codes, Retry-After, hangs). Alertmanager is never faked: tests use the real one.
+// webhooks (plus a signed-webhook receiver), and the Alertmanager 0.25 API v2. They validate
+// every request the way the real service documents (or, for Alertmanager, observably does)
+// it, keep the service-side state that matters for paging (open alerts per routing key and
+// dedup key; stored and merged Alertmanager alerts), apply the rate limits, and can be
+// scripted to fail (status codes, Retry-After, hangs). The Alertmanager fake serves the fast
+// tests; its contract table (AMCases) also runs against the real Alertmanager 0.25 in the
+// exporter's integration-tagged parity test, so it cannot drift.
 package fakes
 
 import (
