@@ -307,73 +307,132 @@ func cdf(x, m, s float64) float64 {
 	return 0.5 * math.Erfc(-(math.Log(x)-math.Log(m))/(s*math.Sqrt2))
 }
 
-// writeFamily writes one metric's series as OpenMetrics over [start, end) every step seconds.
-func writeFamily(path string, cat *catalog.Catalog, m *catalog.Metric, base string, specs []seriesSpec, start, end, step int64) (int, error) {
-	f, err := os.Create(path)
+// family is one metric's generated series with their running state, so data can be written
+// window by window: promtool 2.42 re-reads its whole input once per 2-hour block, so the
+// benchmark feeds it one file per block instead of one file for the whole week.
+type family struct {
+	m      *catalog.Metric
+	base   string
+	series []*genSeries
+	bounds []float64
+	median float64
+}
+
+type genSeries struct {
+	key    string   // {labels}
+	bucket []string // {labels,le=...} per bound, then +Inf
+	phase  float64
+	weight float64
+	level  float64
+	v      float64 // counter / gauge value
+	count  float64
+	sum    float64
+	cum    []float64
+}
+
+func newFamily(m *catalog.Metric, base string, specs []seriesSpec) *family {
+	f := &family{m: m, base: base}
+	if m.Type == "histogram" {
+		f.bounds = buckets["default"]
+		if b, ok := buckets[base]; ok {
+			f.bounds = b
+		}
+		f.median = f.bounds[len(f.bounds)/3]
+	}
+	for _, sp := range specs {
+		g := &genSeries{key: fmtLabels(sp.labels), weight: sp.weight}
+		g.phase = hash01(g.key)
+		g.level = gaugeLevel(base) * (0.5 + g.phase)
+		if m.Type == "histogram" {
+			for _, b := range f.bounds {
+				g.bucket = append(g.bucket, fmtLabels(sp.labels, "le", strconv.FormatFloat(b, 'g', -1, 64)))
+			}
+			g.bucket = append(g.bucket, fmtLabels(sp.labels, "le", "+Inf"))
+			g.cum = make([]float64, len(f.bounds))
+		}
+		f.series = append(f.series, g)
+	}
+	return f
+}
+
+func (f *family) seriesCount() int {
+	if f.m.Type == "histogram" {
+		return len(f.series) * (len(f.bounds) + 3)
+	}
+	return len(f.series)
+}
+
+func diurnal(t int64, phase float64) float64 {
+	return 1 + 0.5*math.Sin(2*math.Pi*(float64(t)/86400+phase)) + 0.05*math.Sin(float64(t)/337)
+}
+
+// writeWindow appends the samples of [from, to) every step seconds, advancing the state.
+func (f *family) writeWindow(w *bufio.Writer, from, to, step int64) int {
+	samples := 0
+	buf := make([]byte, 0, 64)
+	num := func(v float64) []byte { return strconv.AppendFloat(buf[:0], v, 'g', -1, 64) }
+	line := func(name, labels string, v float64, t int64) {
+		w.WriteString(name)
+		w.WriteString(labels)
+		w.WriteByte(' ')
+		w.Write(num(v))
+		w.WriteByte(' ')
+		w.Write(strconv.AppendInt(buf[:0], t, 10))
+		w.WriteByte('\n')
+		samples++
+	}
+	if f.m.Type == "histogram" {
+		fmt.Fprintf(w, "# TYPE %s histogram\n", f.base)
+		for _, g := range f.series {
+			rate := (5 + 50*g.phase) * g.weight
+			for t := from; t < to; t += step {
+				inc := rate * float64(step) * diurnal(t, g.phase)
+				g.count += inc
+				g.sum += inc * f.median * 1.3
+				for i, b := range f.bounds {
+					g.cum[i] += inc * cdf(b, f.median, 0.9)
+					line(f.base+"_bucket", g.bucket[i], math.Floor(g.cum[i]), t)
+				}
+				line(f.base+"_bucket", g.bucket[len(f.bounds)], math.Floor(g.count), t)
+				line(f.base+"_sum", g.key, g.sum, t)
+				line(f.base+"_count", g.key, math.Floor(g.count), t)
+			}
+		}
+		return samples
+	}
+	fmt.Fprintf(w, "# TYPE %s unknown\n", f.base)
+	for _, g := range f.series {
+		for t := from; t < to; t += step {
+			switch {
+			case f.m.Type == "counter":
+				g.v += (10 + 100*g.phase) * g.weight * float64(step) * diurnal(t, g.phase)
+			case f.base == "backup_last_success_time_seconds":
+				g.v = float64(t - t%86400)
+			case gaugeLevel(f.base) == 1:
+				g.v = 1
+			default:
+				g.v = g.level * diurnal(t, g.phase)
+			}
+			line(f.base, g.key, g.v, t)
+		}
+	}
+	return samples
+}
+
+// writeWindowFile writes every family's samples of [from, to) into one OpenMetrics file.
+func writeWindowFile(path string, fams []*family, from, to, step int64) (int, error) {
+	fh, err := os.Create(path)
 	if err != nil {
 		return 0, err
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	samples := 0
-	day := 86400.0
-	diurnal := func(t int64, phase float64) float64 {
-		return 1 + 0.5*math.Sin(2*math.Pi*(float64(t)/day+phase)) + 0.05*math.Sin(float64(t)/337)
+	w := bufio.NewWriterSize(fh, 1<<20)
+	n := 0
+	for _, f := range fams {
+		n += f.writeWindow(w, from, to, step)
 	}
-	switch m.Type {
-	case "histogram":
-		bs := buckets["default"]
-		if b, ok := buckets[base]; ok {
-			bs = b
-		}
-		median := bs[len(bs)/3]
-		fmt.Fprintf(w, "# TYPE %s histogram\n", base)
-		for _, s := range specs {
-			key := fmtLabels(s.labels)
-			phase := hash01(key)
-			rate := (5 + 50*phase) * s.weight
-			var count, sum float64
-			cum := make([]float64, len(bs))
-			for t := start; t < end; t += step {
-				inc := rate * float64(step) * diurnal(t, phase)
-				count += inc
-				sum += inc * median * 1.3
-				for i, b := range bs {
-					cum[i] += inc * cdf(b, median, 0.9)
-				}
-				for i, b := range bs {
-					fmt.Fprintf(w, "%s_bucket%s %.3f %d\n", base, fmtLabels(s.labels, "le", strconv.FormatFloat(b, 'g', -1, 64)), math.Floor(cum[i]), t)
-				}
-				fmt.Fprintf(w, "%s_bucket%s %.3f %d\n", base, fmtLabels(s.labels, "le", "+Inf"), math.Floor(count), t)
-				fmt.Fprintf(w, "%s_sum%s %.3f %d\n%s_count%s %.3f %d\n", base, key, sum, t, base, key, math.Floor(count), t)
-				samples += len(bs) + 3
-			}
-		}
-	default:
-		fmt.Fprintf(w, "# TYPE %s unknown\n", base)
-		for _, s := range specs {
-			key := fmtLabels(s.labels)
-			phase := hash01(key)
-			var v float64
-			level := gaugeLevel(base) * (0.5 + phase)
-			for t := start; t < end; t += step {
-				switch {
-				case m.Type == "counter":
-					v += (10 + 100*phase) * s.weight * float64(step) * diurnal(t, phase)
-				case base == "backup_last_success_time_seconds":
-					v = float64(t - t%86400)
-				case gaugeLevel(base) == 1:
-					v = 1
-				default:
-					v = level * diurnal(t, phase)
-				}
-				fmt.Fprintf(w, "%s%s %g %d\n", base, key, v, t)
-				samples++
-			}
-		}
-	}
-	fmt.Fprintln(w, "# EOF")
+	w.WriteString("# EOF\n")
 	if err := w.Flush(); err != nil {
 		return 0, err
 	}
-	return samples, f.Close()
+	return n, fh.Close()
 }

@@ -146,29 +146,35 @@ func generate(promtool string, cat *catalog.Catalog, series map[string]*catalog.
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	total, totalSeries := 0, 0
+	var gens []*family
+	totalSeries := 0
 	for _, n := range names {
 		f := fams[n]
-		specs := expandSeries(f.m.Source, f.base, f.labels, maxSeries)
-		path := filepath.Join(work, f.base+".om")
-		samples, err := writeFamily(path, cat, f.m, f.base, specs, start.Unix(), end.Unix(), int64(step.Seconds()))
+		g := newFamily(f.m, f.base, expandSeries(f.m.Source, f.base, f.labels, maxSeries))
+		gens = append(gens, g)
+		totalSeries += g.seriesCount()
+		logf("%-60s %6d series", f.base, g.seriesCount())
+	}
+	total := 0
+	const window = 2 * 3600
+	stepS := int64(step.Seconds())
+	for from := start.Unix() - start.Unix()%window; from < end.Unix(); from += window {
+		lo, hi := max(from, start.Unix()), min(from+window, end.Unix())
+		path := filepath.Join(work, "window.om")
+		n, err := writeWindowFile(path, gens, lo, hi, stepS)
 		if err != nil {
 			return err
 		}
-		out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "-q", path, dataDir).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("promtool on %s: %v: %s", f.base, err, out)
+		if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "-q", path, dataDir).CombinedOutput(); err != nil {
+			return fmt.Errorf("promtool on window %d: %v: %s", from, err, out)
 		}
-		_ = os.Remove(path)
-		n := len(specs)
-		if f.m.Type == "histogram" {
-			n *= 16
+		total += n
+		if (from/window)%12 == 0 {
+			logf("backfilled up to %s (%d samples so far)", time.Unix(hi, 0).UTC().Format(time.RFC3339), total)
 		}
-		total += samples
-		totalSeries += n
-		logf("%-60s %6d series %10d samples", f.base, n, samples)
 	}
-	logf("generated %d metrics, %d series, %d samples over %s", len(fams), totalSeries, total, end.Sub(start))
+	_ = os.Remove(filepath.Join(work, "window.om"))
+	logf("generated %d metrics, %d series, %d samples over %s", len(gens), totalSeries, total, end.Sub(start))
 	return nil
 }
 
