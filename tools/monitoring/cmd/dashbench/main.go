@@ -40,12 +40,13 @@ func main() {
 	reps := flag.Int("reps", 3, "runs of every query")
 	maxSeries := flag.Int("max-series", 2000, "cap on series per metric (before histogram buckets)")
 	reuse := flag.Bool("reuse", false, "reuse the TSDB of an earlier run in -work")
+	settle := flag.Duration("settle", 20*time.Minute, "wait up to this long for Prometheus to compact the backfilled blocks before measuring (0: measure at once)")
 	flag.Parse()
 	if *promtool == "" || *promBin == "" {
 		fmt.Fprintln(os.Stderr, "dashbench: -promtool and -prometheus are required")
 		os.Exit(2)
 	}
-	if err := run(*promtool, *promBin, *repo, *work, *days, *stepFlag, *reps, *maxSeries, *reuse); err != nil {
+	if err := run(*promtool, *promBin, *repo, *work, *days, *stepFlag, *reps, *maxSeries, *reuse, *settle); err != nil {
 		fmt.Fprintln(os.Stderr, "dashbench:", err)
 		os.Exit(1)
 	}
@@ -55,7 +56,7 @@ func logf(format string, a ...any) {
 	fmt.Fprintf(os.Stderr, "[dashbench %s] "+format+"\n", append([]any{time.Now().Format("15:04:05")}, a...)...)
 }
 
-func run(promtool, promBin, repo, work string, days int, step time.Duration, reps, maxSeries int, reuse bool) error {
+func run(promtool, promBin, repo, work string, days int, step time.Duration, reps, maxSeries int, reuse bool, settle time.Duration) error {
 	cat, err := catalog.Load(filepath.Join(repo, "configs", "metrics", "catalog.yaml"))
 	if err != nil {
 		return err
@@ -107,7 +108,43 @@ func run(promtool, promBin, repo, work string, days int, step time.Duration, rep
 			return err
 		}
 	}
-	return measure(p, queries, end, reps, days)
+	if settle > 0 {
+		waitCompaction(p.dataDir, settle)
+	}
+	return measure(p, queries, end, reps, days, countBlocks(p.dataDir))
+}
+
+// countBlocks counts the TSDB block directories (ULIDs start with 01).
+func countBlocks(dir string) int {
+	m, _ := filepath.Glob(filepath.Join(dir, "01*"))
+	return len(m)
+}
+
+// waitCompaction waits until Prometheus has merged the backfilled blocks (their count has not
+// changed for three polls 30 s apart), or the limit passes.
+func waitCompaction(dir string, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	last, same := -1, 0
+	for time.Now().Before(deadline) && same < 3 {
+		n := countBlocks(dir)
+		if n == last {
+			same++
+		} else {
+			same = 0
+		}
+		last = n
+		logf("waiting for compaction: %d blocks", n)
+		time.Sleep(30 * time.Second)
+	}
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:3], " ")
 }
 
 func generate(promtool string, cat *catalog.Catalog, series map[string]*catalog.Series, queries []panelQuery, rules []ruleRef, work, dataDir string, start, end time.Time, step time.Duration, maxSeries int) error {
@@ -310,7 +347,8 @@ func promDur(d time.Duration) string {
 	return fmt.Sprintf("%dm", d/time.Minute)
 }
 
-func measure(p *prometheus, queries []panelQuery, end time.Time, reps, days int) error {
+func measure(p *prometheus, queries []panelQuery, end time.Time, reps, days, blocks int) error {
+	load0 := loadavg()
 	ranges := []time.Duration{6 * time.Hour, 24 * time.Hour, time.Duration(days) * 24 * time.Hour}
 	type key struct {
 		board string
@@ -365,8 +403,8 @@ func measure(p *prometheus, queries []panelQuery, end time.Time, reps, days int)
 		}
 	}
 	host, _ := os.Hostname()
-	fmt.Printf("Machine: %s, %d CPUs, %s. Data: %d days ending %s. %d panel queries, %d runs each (median taken); %d failed, %d returned no series at 6 h.\n\n",
-		host, runtime.NumCPU(), runtime.Version(), days, end.Format(time.RFC3339), len(queries), reps, failed, empty)
+	fmt.Printf("Machine: %s, %d CPUs, %s; load average %s before, %s after (shared machine). Data: %d days ending %s, %d TSDB blocks. %d panel queries, %d runs each (median taken); %d failed, %d returned no series at 6 h.\n\n",
+		host, runtime.NumCPU(), runtime.Version(), load0, loadavg(), days, end.Format(time.RFC3339), blocks, len(queries), reps, failed, empty)
 	fmt.Println("| dashboard | range | queries | p50 | p95 | max | slowest panel |")
 	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, b := range boards {
