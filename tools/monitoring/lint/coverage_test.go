@@ -160,3 +160,13 @@ func TestEveryAlertRouteIsInTheRouteTable(t *testing.T) {
 		}
 	}
 }
+
+// The alert catalog (docs/alerts.md) lists every alert with its reason.
+func TestAlertCatalogListsEveryAlert(t *testing.T) {
+	doc := string(readFile(t, repo("docs", "alerts.md")))
+	for _, r := range alerts(loadRules(t)) {
+		if !strings.Contains(doc, "["+r.Alert+"](runbooks/"+r.Alert+".md)") {
+			t.Errorf("docs/alerts.md does not list %s", r.Alert)
+		}
+	}
+}
