@@ -25,7 +25,7 @@ DIST_SOURCES := builder-config.yaml go.mod go.sum \
 
 export CGO_ENABLED := 0
 
-.PHONY: bench fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
+.PHONY: test-monitoring bench-dashboards dashboards bench fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -59,6 +59,7 @@ lint: ## gofmt check and go vet
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	cd bench && $(GO) vet ./...
+	cd tools/monitoring && $(GO) vet ./...
 
 generate: ## run mdatagen for every component (pinned in internal/tools)
 	@mdatagen=$$($(TOOLS) mdatagen); \
@@ -84,7 +85,16 @@ test-e2e: $(DIST) tools ## validate every collector config, smoke-test the binar
 test-integration: $(DIST) ## tests against real services started by test/env/ (stopped afterwards)
 	OTELCOL_BINARY=$(CURDIR)/$(DIST) test/run-integration.sh
 
-test: lint test-unit test-e2e test-integration ## everything CI runs
+test-monitoring: ## monitoring content: promtool check/test rules, amtool config + route table, Go lint (tools/monitoring)
+	test/monitoring.sh
+
+bench-dashboards: ## dashboard query latency on 7 days of backfilled data (Prometheus 2.42, ~10 min)
+	test/monitoring-bench.sh
+
+dashboards: ## regenerate configs/grafana/dashboards from tools/monitoring/cmd/dashgen
+	cd tools/monitoring && $(GO) run ./cmd/dashgen
+
+test: lint test-unit test-monitoring test-e2e test-integration ## everything CI runs
 
 FUZZTIME ?= 10s
 fuzz: ## run every Go fuzz target for FUZZTIME each (default 10s)
