@@ -94,7 +94,7 @@ bench-dashboards: ## dashboard query latency on 7 days of backfilled data (Prome
 dashboards: ## regenerate configs/grafana/dashboards from tools/monitoring/cmd/dashgen
 	cd tools/monitoring && $(GO) run ./cmd/dashgen
 
-test: lint test-unit test-monitoring test-e2e test-integration ## everything CI runs
+test: lint test-unit test-e2e test-monitoring test-integration ## everything CI runs
 
 FUZZTIME ?= 10s
 fuzz: ## run every Go fuzz target for FUZZTIME each (default 10s)
