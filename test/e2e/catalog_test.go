@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -25,12 +26,12 @@ import (
 func TestCatalogNamesOnTheBinary(t *testing.T) {
 	gen := mustEnv(t, "TELEMETRYGEN")
 	root := repoRoot(t)
-	want, exempt := catalogExpectations(t, root)
+	want, exempt, pgLabels := catalogExpectations(t, root)
 
-	otlpPort, promPort, telPort, hookPort := freePort(t), freePort(t), freePort(t), freePort(t)
+	otlpPort, promPort, telPort, hookPort, downPort := freePort(t), freePort(t), freePort(t), freePort(t), freePort(t)
 	runCollector(t, filepath.Join(root, "test", "e2e", "testdata", "catalog.yaml"),
 		"E2E_OTLP_PORT="+otlpPort, "E2E_PROM_PORT="+promPort,
-		"E2E_TELEMETRY_PORT="+telPort, "E2E_WEBHOOK_PORT="+hookPort)
+		"E2E_TELEMETRY_PORT="+telPort, "E2E_WEBHOOK_PORT="+hookPort, "E2E_DOWN_PORT="+downPort)
 
 	send := func(signal string, args ...string) { sendGen(t, gen, otlpPort, signal, args...) }
 	// Two scored gauges (one given unit s by the transform processor), then a third
@@ -53,8 +54,17 @@ func TestCatalogNamesOnTheBinary(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			for n := range names {
+			for n, labels := range names {
 				seen[n] = true
+				// pgstats series carry the catalog's pgstats source labels (resource
+				// attributes, converted as the gateway does).
+				if want[n] != "" && pgDown[want[n]] {
+					for _, l := range pgLabels {
+						if !labels[l] {
+							return fmt.Errorf("%s has no label %s", n, l)
+						}
+					}
+				}
 			}
 		}
 		missing = missing[:0]
@@ -74,6 +84,9 @@ func TestCatalogNamesOnTheBinary(t *testing.T) {
 	t.Logf("%d catalog names served by the binary; not produced by this traffic: %s", len(want), strings.Join(exempt, "; "))
 }
 
+// pgDown are the pgstats entries a server that refuses connections still produces.
+var pgDown = map[string]bool{"postgresql.up": true}
+
 // notTriggered are catalog entries of ours this test's traffic cannot make appear (a counter
 // appears once incremented); the lint checks them against metadata.yaml.
 var notTriggered = map[string]string{
@@ -86,7 +99,8 @@ var notTriggered = map[string]string{
 
 type catalogFile struct {
 	Sources map[string]struct {
-		Naming string `yaml:"naming"`
+		Naming string   `yaml:"naming"`
+		Labels []string `yaml:"labels"`
 	} `yaml:"sources"`
 	Metrics []struct {
 		Name   string `yaml:"name"`
@@ -99,8 +113,9 @@ type catalogFile struct {
 // catalogExpectations returns the derived Prometheus names of the catalog entries from our
 // components' telemetry (otelcol_<class>_<type>_*, for every processor/* and exporter/* of
 // the repository) and of the anomaly processor's emitted metrics, each with the catalog
-// name it comes from; and the entries left out (notTriggered).
-func catalogExpectations(t *testing.T, root string) (map[string]string, []string) {
+// name it comes from, plus the pgstats entries in pgDown; the entries left out
+// (notTriggered); and the labels of the pgstats source other than job and instance.
+func catalogExpectations(t *testing.T, root string) (map[string]string, []string, []string) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(root, "configs", "metrics", "catalog.yaml"))
 	if err != nil {
@@ -138,7 +153,7 @@ func catalogExpectations(t *testing.T, root string) (map[string]string, []string
 	var exempt []string
 	used := map[string]bool{}
 	for _, m := range c.Metrics {
-		ours := m.Source == "anomaly"
+		ours := m.Source == "anomaly" || (m.Source == "pgstats" && pgDown[m.Name])
 		for _, p := range prefixes {
 			ours = ours || (m.Source == "collector" && strings.HasPrefix(m.Name, p))
 		}
@@ -176,11 +191,21 @@ func catalogExpectations(t *testing.T, root string) (map[string]string, []string
 	if len(want) < 30 {
 		t.Fatalf("only %d names derived from the catalog; is configs/metrics/catalog.yaml complete?", len(want))
 	}
-	return want, exempt
+	var pgLabels []string
+	for _, l := range c.Sources["pgstats"].Labels {
+		if l != "job" && l != "instance" {
+			pgLabels = append(pgLabels, l)
+		}
+	}
+	if len(pgLabels) == 0 {
+		t.Fatal("catalog source pgstats has no labels")
+	}
+	return want, exempt, pgLabels
 }
 
-// scrapeNames returns the metric names of a Prometheus text exposition.
-func scrapeNames(url string) (map[string]bool, error) {
+// scrapeNames returns the metric names of a Prometheus text exposition, each with the
+// label names of its series.
+func scrapeNames(url string) (map[string]map[string]bool, error) {
 	resp, err := http.Get(url)
 	if err != nil {
 		return nil, err
@@ -189,7 +214,8 @@ func scrapeNames(url string) (map[string]bool, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%s: %s", url, resp.Status)
 	}
-	out := map[string]bool{}
+	out := map[string]map[string]bool{}
+	label := regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_]*)="`)
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -197,8 +223,17 @@ func scrapeNames(url string) (map[string]bool, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if i := strings.IndexAny(line, "{ "); i > 0 {
-			out[line[:i]] = true
+		i := strings.IndexAny(line, "{ ")
+		if i <= 0 {
+			continue
+		}
+		if out[line[:i]] == nil {
+			out[line[:i]] = map[string]bool{}
+		}
+		if line[i] == '{' {
+			for _, m := range label.FindAllStringSubmatch(line[i:], -1) {
+				out[line[:i]][m[1]] = true
+			}
 		}
 	}
 	return out, sc.Err()
