@@ -197,14 +197,14 @@ func TestAlertmanagerDestinationRetriesAndRejects(t *testing.T) {
 	// 503 at 0, +2, +4 (doubling: 2, 4, 8), 429 at 14 with Retry-After 7, delivered at 21.
 	assert.Equal(t, secs(0, 2, 6, 14, 21), amRun(x, s, am, clock, 30*time.Second, true))
 	require.Len(t, am.Active(), 1)
-	assert.Equal(t, int64(4), counterSum(t, tel, "otelcol_incident_notification_retries", map[string]string{"destination": "am"}))
+	assert.Equal(t, int64(4), counterSum(t, tel, "otelcol_exporter_incident_notification_retries", map[string]string{"destination": "am"}))
 
 	// A 400 (as Alertmanager answers a batch with an invalid alert) is permanent: counted,
 	// not retried before the next resend interval, which goes out normally.
 	am.Script(fakes.Scripted{Status: http.StatusBadRequest, Body: `"invalid label set"`})
 	assert.Equal(t, secs(51, 111), amRun(x, s, am, clock, 2*time.Minute, false))
-	assert.Equal(t, int64(1), counterSum(t, tel, "otelcol_incident_notifications_dropped", map[string]string{"destination": "am", "reason": "permanent"}))
-	assert.Equal(t, int64(1), counterSum(t, tel, "otelcol_incident_notifications", map[string]string{"destination": "am", "outcome": "permanent"}))
+	assert.Equal(t, int64(1), counterSum(t, tel, "otelcol_exporter_incident_notifications_dropped", map[string]string{"destination": "am", "reason": "permanent"}))
+	assert.Equal(t, int64(1), counterSum(t, tel, "otelcol_exporter_incident_notifications", map[string]string{"destination": "am", "outcome": "permanent"}))
 }
 
 // TestAlertmanagerResendAfterCollectorRestart: a collector restarted on the same storage

@@ -129,24 +129,24 @@ func TestEndToEndThroughFactory(t *testing.T) {
 
 	// Bad points are counted, not fatal.
 	require.NoError(t, p.metrics.ConsumeMetrics(ctx, makeGauge("postgresql.replication.lag", nan, "postgres")))
-	assert.Equal(t, int64(1), counterSum(t, tel, "otelcol_incident_points_invalid", map[string]string{"rule": "ReplicationLag"}))
+	assert.Equal(t, int64(1), counterSum(t, tel, "otelcol_exporter_incident_points_invalid", map[string]string{"rule": "ReplicationLag"}))
 
 	// Self-metrics (the counter follows the fake's answer: wait for it).
 	require.Eventually(t, func() bool {
-		return counterSum(t, tel, "otelcol_incident_notifications", map[string]string{"destination": "pd", "action": "resolve"}) == 1
+		return counterSum(t, tel, "otelcol_exporter_incident_notifications", map[string]string{"destination": "pd", "action": "resolve"}) == 1
 	}, 5*time.Second, 10*time.Millisecond)
-	assert.Equal(t, int64(2), counterSum(t, tel, "otelcol_incident_notifications", map[string]string{"destination": "pd", "action": "trigger", "outcome": "delivered"}))
-	assert.Equal(t, int64(1), counterSum(t, tel, "otelcol_incident_notifications", map[string]string{"destination": "pd", "action": "resolve", "outcome": "delivered"}))
-	assert.Equal(t, int64(1), counterSum(t, tel, "otelcol_incident_transitions", map[string]string{"rule": "ReplicationLag", "to": "resolved"}))
-	n, ok := gaugeValue(t, tel, "otelcol_incident_active", map[string]string{"rule": "ErrorLogs", "severity": "error"})
+	assert.Equal(t, int64(2), counterSum(t, tel, "otelcol_exporter_incident_notifications", map[string]string{"destination": "pd", "action": "trigger", "outcome": "delivered"}))
+	assert.Equal(t, int64(1), counterSum(t, tel, "otelcol_exporter_incident_notifications", map[string]string{"destination": "pd", "action": "resolve", "outcome": "delivered"}))
+	assert.Equal(t, int64(1), counterSum(t, tel, "otelcol_exporter_incident_transitions", map[string]string{"rule": "ReplicationLag", "to": "resolved"}))
+	n, ok := gaugeValue(t, tel, "otelcol_exporter_incident_active", map[string]string{"rule": "ErrorLogs", "severity": "error"})
 	assert.True(t, ok)
 	assert.Equal(t, int64(1), n)
-	n, ok = gaugeValue(t, tel, "otelcol_incident_outbox_depth", map[string]string{"destination": "pd"})
+	n, ok = gaugeValue(t, tel, "otelcol_exporter_incident_outbox_depth", map[string]string{"destination": "pd"})
 	assert.True(t, ok)
 	assert.Equal(t, int64(0), n)
-	n, _ = gaugeValue(t, tel, "otelcol_incident_states", map[string]string{"state": "resolved"})
+	n, _ = gaugeValue(t, tel, "otelcol_exporter_incident_states", map[string]string{"state": "resolved"})
 	assert.Equal(t, int64(1), n)
-	assert.Equal(t, int64(0), counterSum(t, tel, "otelcol_incident_state_store_errors", nil))
+	assert.Equal(t, int64(0), counterSum(t, tel, "otelcol_exporter_incident_state_store_errors", nil))
 }
 
 func TestRejectingDestinationDoesNotBlockOthers(t *testing.T) {
@@ -163,14 +163,14 @@ func TestRejectingDestinationDoesNotBlockOthers(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return len(pd.Events()) == 3 }, 5*time.Second, 10*time.Millisecond)
 	require.Eventually(t, func() bool {
-		return counterSum(t, tel, "otelcol_incident_notifications_dropped", map[string]string{"destination": "slack", "reason": "permanent"}) >= 1
+		return counterSum(t, tel, "otelcol_exporter_incident_notifications_dropped", map[string]string{"destination": "slack", "reason": "permanent"}) >= 1
 	}, 5*time.Second, 10*time.Millisecond)
 	assert.Empty(t, sl.Messages())
 	for _, e := range sl.Errors() {
 		assert.Equal(t, "invalid_payload", e)
 	}
 	// Permanent failures are not retried: no transient outcome for slack.
-	assert.Zero(t, counterSum(t, tel, "otelcol_incident_notification_retries", map[string]string{"destination": "slack"}))
+	assert.Zero(t, counterSum(t, tel, "otelcol_exporter_incident_notification_retries", map[string]string{"destination": "slack"}))
 }
 
 func TestStartFailsOnMissingStorage(t *testing.T) {

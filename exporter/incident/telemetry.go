@@ -27,37 +27,37 @@ func attrs(kv ...string) metric.MeasurementOption {
 }
 
 func (r recorder) Transition(rule, from, to string) {
-	r.tb.IncidentTransitions.Add(bg, 1, attrs("rule", rule, "from", from, "to", to))
+	r.tb.ExporterIncidentTransitions.Add(bg, 1, attrs("rule", rule, "from", from, "to", to))
 }
 
 func (r recorder) Suppressed(reason string) {
-	r.tb.IncidentSuppressed.Add(bg, 1, attrs("reason", reason))
+	r.tb.ExporterIncidentSuppressed.Add(bg, 1, attrs("reason", reason))
 }
 
 func (r recorder) Dropped(dest, reason string) {
-	r.tb.IncidentNotificationsDropped.Add(bg, 1, attrs("destination", dest, "reason", reason))
+	r.tb.ExporterIncidentNotificationsDropped.Add(bg, 1, attrs("destination", dest, "reason", reason))
 }
 
 func (r recorder) TemplateError(rule string) {
-	r.tb.IncidentTemplateErrors.Add(bg, 1, attrs("rule", rule))
+	r.tb.ExporterIncidentTemplateErrors.Add(bg, 1, attrs("rule", rule))
 }
 
 func (r recorder) notification(dest, action, outcome string) {
-	r.tb.IncidentNotifications.Add(bg, 1, attrs("destination", dest, "action", action, "outcome", outcome))
+	r.tb.ExporterIncidentNotifications.Add(bg, 1, attrs("destination", dest, "action", action, "outcome", outcome))
 }
 
 func (r recorder) retry(dest string) {
-	r.tb.IncidentNotificationRetries.Add(bg, 1, attrs("destination", dest))
+	r.tb.ExporterIncidentNotificationRetries.Add(bg, 1, attrs("destination", dest))
 }
 
 func (r recorder) latency(dest string, seconds float64) {
-	r.tb.IncidentNotificationLatency.Record(bg, seconds, attrs("destination", dest))
+	r.tb.ExporterIncidentNotificationLatency.Record(bg, seconds, attrs("destination", dest))
 }
 
-func (r recorder) storeError() { r.tb.IncidentStateStoreErrors.Add(bg, 1) }
+func (r recorder) storeError() { r.tb.ExporterIncidentStateStoreErrors.Add(bg, 1) }
 
 func (r recorder) invalidPoint(rule string) {
-	r.tb.IncidentPointsInvalid.Add(bg, 1, attrs("rule", rule))
+	r.tb.ExporterIncidentPointsInvalid.Add(bg, 1, attrs("rule", rule))
 }
 
 func observe(o metric.Int64Observer, n int, kv ...string) {
@@ -70,7 +70,7 @@ func observe(o metric.Int64Observer, n int, kv ...string) {
 
 // registerGauges wires the asynchronous gauges to the engine (read under the lock).
 func (x *incidentExporter) registerGauges() error {
-	err := x.tb.RegisterIncidentActiveCallback(func(_ context.Context, o metric.Int64Observer) error {
+	err := x.tb.RegisterExporterIncidentActiveCallback(func(_ context.Context, o metric.Int64Observer) error {
 		type key struct{ rule, sev string }
 		open := map[key]int{}
 		x.mu.Lock()
@@ -88,7 +88,7 @@ func (x *incidentExporter) registerGauges() error {
 	if err != nil {
 		return err
 	}
-	err = x.tb.RegisterIncidentStatesCallback(func(_ context.Context, o metric.Int64Observer) error {
+	err = x.tb.RegisterExporterIncidentStatesCallback(func(_ context.Context, o metric.Int64Observer) error {
 		byState := map[string]int{}
 		x.mu.Lock()
 		for k, n := range x.eng.Counts() {
@@ -103,7 +103,7 @@ func (x *incidentExporter) registerGauges() error {
 	if err != nil {
 		return err
 	}
-	err = x.tb.RegisterIncidentFlappingCallback(func(_ context.Context, o metric.Int64Observer) error {
+	err = x.tb.RegisterExporterIncidentFlappingCallback(func(_ context.Context, o metric.Int64Observer) error {
 		n := 0
 		x.mu.Lock()
 		for k, c := range x.eng.Counts() {
@@ -118,7 +118,7 @@ func (x *incidentExporter) registerGauges() error {
 	if err != nil {
 		return err
 	}
-	return x.tb.RegisterIncidentOutboxDepthCallback(func(_ context.Context, o metric.Int64Observer) error {
+	return x.tb.RegisterExporterIncidentOutboxDepthCallback(func(_ context.Context, o metric.Int64Observer) error {
 		depth := map[string]int{}
 		x.mu.Lock()
 		for _, d := range x.cfg.Destinations {

@@ -29,7 +29,7 @@ func ExecutiveSummary() (dashboard.Dashboard, error) {
 		WithPanel(st("Open incidents", "short", 6, 4, steps("green", 1, "orange"),
 			qi("A", `sum(otelcol_exporter_incident_active) or vector(0)`, "incidents"))).
 		WithPanel(st("Anomalous series now", "short", 6, 4, steps("green", 1, "orange"),
-			qi("A", `count(anomaly_score_ratio > `+fmtFloat(th.AnomalyScore)+`) or vector(0)`, "series"))).
+			qi("A", `count(anomaly_score_ratio >= `+fmtFloat(th.AnomalyScore)+`) or vector(0)`, "series"))).
 		WithRow(row("Trends")).
 		WithPanel(withLimit(ts("Error ratio (1h window)", "percentunit", 12, 8,
 			q("A", `graphql:error_ratio:rate1h{job=~"$job"}`, "{{job}}")), th.ErrorRatio)).

@@ -25,22 +25,22 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                        metric.Meter
-	mu                           sync.Mutex
-	registrations                []metric.Registration
-	IncidentActive               metric.Int64ObservableGauge
-	IncidentFlapping             metric.Int64ObservableGauge
-	IncidentNotificationLatency  metric.Float64Histogram
-	IncidentNotificationRetries  metric.Int64Counter
-	IncidentNotifications        metric.Int64Counter
-	IncidentNotificationsDropped metric.Int64Counter
-	IncidentOutboxDepth          metric.Int64ObservableGauge
-	IncidentPointsInvalid        metric.Int64Counter
-	IncidentStateStoreErrors     metric.Int64Counter
-	IncidentStates               metric.Int64ObservableGauge
-	IncidentSuppressed           metric.Int64Counter
-	IncidentTemplateErrors       metric.Int64Counter
-	IncidentTransitions          metric.Int64Counter
+	meter                                metric.Meter
+	mu                                   sync.Mutex
+	registrations                        []metric.Registration
+	ExporterIncidentActive               metric.Int64ObservableGauge
+	ExporterIncidentFlapping             metric.Int64ObservableGauge
+	ExporterIncidentNotificationLatency  metric.Float64Histogram
+	ExporterIncidentNotificationRetries  metric.Int64Counter
+	ExporterIncidentNotifications        metric.Int64Counter
+	ExporterIncidentNotificationsDropped metric.Int64Counter
+	ExporterIncidentOutboxDepth          metric.Int64ObservableGauge
+	ExporterIncidentPointsInvalid        metric.Int64Counter
+	ExporterIncidentStateStoreErrors     metric.Int64Counter
+	ExporterIncidentStates               metric.Int64ObservableGauge
+	ExporterIncidentSuppressed           metric.Int64Counter
+	ExporterIncidentTemplateErrors       metric.Int64Counter
+	ExporterIncidentTransitions          metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -54,12 +54,12 @@ func (tbof telemetryBuilderOptionFunc) apply(mb *TelemetryBuilder) {
 	tbof(mb)
 }
 
-// RegisterIncidentActiveCallback sets callback for observable IncidentActive metric.
-func (builder *TelemetryBuilder) RegisterIncidentActiveCallback(cb metric.Int64Callback) error {
+// RegisterExporterIncidentActiveCallback sets callback for observable ExporterIncidentActive metric.
+func (builder *TelemetryBuilder) RegisterExporterIncidentActiveCallback(cb metric.Int64Callback) error {
 	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
-		cb(ctx, &observerInt64{inst: builder.IncidentActive, obs: o})
+		cb(ctx, &observerInt64{inst: builder.ExporterIncidentActive, obs: o})
 		return nil
-	}, builder.IncidentActive)
+	}, builder.ExporterIncidentActive)
 	if err != nil {
 		return err
 	}
@@ -69,12 +69,12 @@ func (builder *TelemetryBuilder) RegisterIncidentActiveCallback(cb metric.Int64C
 	return nil
 }
 
-// RegisterIncidentFlappingCallback sets callback for observable IncidentFlapping metric.
-func (builder *TelemetryBuilder) RegisterIncidentFlappingCallback(cb metric.Int64Callback) error {
+// RegisterExporterIncidentFlappingCallback sets callback for observable ExporterIncidentFlapping metric.
+func (builder *TelemetryBuilder) RegisterExporterIncidentFlappingCallback(cb metric.Int64Callback) error {
 	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
-		cb(ctx, &observerInt64{inst: builder.IncidentFlapping, obs: o})
+		cb(ctx, &observerInt64{inst: builder.ExporterIncidentFlapping, obs: o})
 		return nil
-	}, builder.IncidentFlapping)
+	}, builder.ExporterIncidentFlapping)
 	if err != nil {
 		return err
 	}
@@ -84,12 +84,12 @@ func (builder *TelemetryBuilder) RegisterIncidentFlappingCallback(cb metric.Int6
 	return nil
 }
 
-// RegisterIncidentOutboxDepthCallback sets callback for observable IncidentOutboxDepth metric.
-func (builder *TelemetryBuilder) RegisterIncidentOutboxDepthCallback(cb metric.Int64Callback) error {
+// RegisterExporterIncidentOutboxDepthCallback sets callback for observable ExporterIncidentOutboxDepth metric.
+func (builder *TelemetryBuilder) RegisterExporterIncidentOutboxDepthCallback(cb metric.Int64Callback) error {
 	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
-		cb(ctx, &observerInt64{inst: builder.IncidentOutboxDepth, obs: o})
+		cb(ctx, &observerInt64{inst: builder.ExporterIncidentOutboxDepth, obs: o})
 		return nil
-	}, builder.IncidentOutboxDepth)
+	}, builder.ExporterIncidentOutboxDepth)
 	if err != nil {
 		return err
 	}
@@ -99,12 +99,12 @@ func (builder *TelemetryBuilder) RegisterIncidentOutboxDepthCallback(cb metric.I
 	return nil
 }
 
-// RegisterIncidentStatesCallback sets callback for observable IncidentStates metric.
-func (builder *TelemetryBuilder) RegisterIncidentStatesCallback(cb metric.Int64Callback) error {
+// RegisterExporterIncidentStatesCallback sets callback for observable ExporterIncidentStates metric.
+func (builder *TelemetryBuilder) RegisterExporterIncidentStatesCallback(cb metric.Int64Callback) error {
 	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
-		cb(ctx, &observerInt64{inst: builder.IncidentStates, obs: o})
+		cb(ctx, &observerInt64{inst: builder.ExporterIncidentStates, obs: o})
 		return nil
-	}, builder.IncidentStates)
+	}, builder.ExporterIncidentStates)
 	if err != nil {
 		return err
 	}
@@ -142,81 +142,81 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
-	builder.IncidentActive, err = builder.meter.Int64ObservableGauge(
-		"otelcol_incident_active",
+	builder.ExporterIncidentActive, err = builder.meter.Int64ObservableGauge(
+		"otelcol_exporter_incident_active",
 		metric.WithDescription("Open incidents (firing or resolving) by rule and severity. [Alpha]"),
 		metric.WithUnit("{incident}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.IncidentFlapping, err = builder.meter.Int64ObservableGauge(
-		"otelcol_incident_flapping",
+	builder.ExporterIncidentFlapping, err = builder.meter.Int64ObservableGauge(
+		"otelcol_exporter_incident_flapping",
 		metric.WithDescription("Incidents currently flapping (notifications paused until stable for hold_down). [Alpha]"),
 		metric.WithUnit("{incident}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.IncidentNotificationLatency, err = builder.meter.Float64Histogram(
-		"otelcol_incident_notification_latency",
+	builder.ExporterIncidentNotificationLatency, err = builder.meter.Float64Histogram(
+		"otelcol_exporter_incident_notification_latency",
 		metric.WithDescription("Duration of delivery requests. [Alpha]"),
 		metric.WithUnit("s"),
 		metric.WithExplicitBucketBoundaries([]float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}...),
 	)
 	errs = errors.Join(errs, err)
-	builder.IncidentNotificationRetries, err = builder.meter.Int64Counter(
-		"otelcol_incident_notification_retries",
+	builder.ExporterIncidentNotificationRetries, err = builder.meter.Int64Counter(
+		"otelcol_exporter_incident_notification_retries",
 		metric.WithDescription("Delivery attempts scheduled for retry after a transient failure. [Alpha]"),
 		metric.WithUnit("{retry}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.IncidentNotifications, err = builder.meter.Int64Counter(
-		"otelcol_incident_notifications",
+	builder.ExporterIncidentNotifications, err = builder.meter.Int64Counter(
+		"otelcol_exporter_incident_notifications",
 		metric.WithDescription("Delivery attempts by destination, action and outcome. [Alpha]"),
 		metric.WithUnit("{notification}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.IncidentNotificationsDropped, err = builder.meter.Int64Counter(
-		"otelcol_incident_notifications_dropped",
+	builder.ExporterIncidentNotificationsDropped, err = builder.meter.Int64Counter(
+		"otelcol_exporter_incident_notifications_dropped",
 		metric.WithDescription("Notifications given up (max_age, permanent rejection) and incidents not tracked (max_incidents). [Alpha]"),
 		metric.WithUnit("{notification}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.IncidentOutboxDepth, err = builder.meter.Int64ObservableGauge(
-		"otelcol_incident_outbox_depth",
+	builder.ExporterIncidentOutboxDepth, err = builder.meter.Int64ObservableGauge(
+		"otelcol_exporter_incident_outbox_depth",
 		metric.WithDescription("Notifications waiting for delivery by destination. [Alpha]"),
 		metric.WithUnit("{notification}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.IncidentPointsInvalid, err = builder.meter.Int64Counter(
-		"otelcol_incident_points_invalid",
+	builder.ExporterIncidentPointsInvalid, err = builder.meter.Int64Counter(
+		"otelcol_exporter_incident_points_invalid",
 		metric.WithDescription("Metric points a rule could not evaluate (NaN, infinite, no value, unsupported type). [Alpha]"),
 		metric.WithUnit("{point}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.IncidentStateStoreErrors, err = builder.meter.Int64Counter(
-		"otelcol_incident_state_store_errors",
+	builder.ExporterIncidentStateStoreErrors, err = builder.meter.Int64Counter(
+		"otelcol_exporter_incident_state_store_errors",
 		metric.WithDescription("Failed reads or writes of the storage extension. [Alpha]"),
 		metric.WithUnit("{error}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.IncidentStates, err = builder.meter.Int64ObservableGauge(
-		"otelcol_incident_states",
+	builder.ExporterIncidentStates, err = builder.meter.Int64ObservableGauge(
+		"otelcol_exporter_incident_states",
 		metric.WithDescription("Tracked fingerprints by state. [Alpha]"),
 		metric.WithUnit("{incident}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.IncidentSuppressed, err = builder.meter.Int64Counter(
-		"otelcol_incident_suppressed",
+	builder.ExporterIncidentSuppressed, err = builder.meter.Int64Counter(
+		"otelcol_exporter_incident_suppressed",
 		metric.WithDescription("Notifications held back by reason (maintenance, flapping, grouped, coalesced, unrouted). [Alpha]"),
 		metric.WithUnit("{notification}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.IncidentTemplateErrors, err = builder.meter.Int64Counter(
-		"otelcol_incident_template_errors",
+	builder.ExporterIncidentTemplateErrors, err = builder.meter.Int64Counter(
+		"otelcol_exporter_incident_template_errors",
 		metric.WithDescription("Template executions that failed (the template source was used instead). [Alpha]"),
 		metric.WithUnit("{error}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.IncidentTransitions, err = builder.meter.Int64Counter(
-		"otelcol_incident_transitions",
+	builder.ExporterIncidentTransitions, err = builder.meter.Int64Counter(
+		"otelcol_exporter_incident_transitions",
 		metric.WithDescription("State transitions. [Alpha]"),
 		metric.WithUnit("{transition}"),
 	)

@@ -21,37 +21,37 @@ func NewSettings(tt *componenttest.Telemetry) exporter.Settings {
 	return set
 }
 
-func AssertEqualIncidentActive(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterIncidentActive(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_incident_active",
+		Name:        "otelcol_exporter_incident_active",
 		Description: "Open incidents (firing or resolving) by rule and severity. [Alpha]",
 		Unit:        "{incident}",
 		Data: metricdata.Gauge[int64]{
 			DataPoints: dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_incident_active")
+	got, err := tt.GetMetric("otelcol_exporter_incident_active")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualIncidentFlapping(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterIncidentFlapping(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_incident_flapping",
+		Name:        "otelcol_exporter_incident_flapping",
 		Description: "Incidents currently flapping (notifications paused until stable for hold_down). [Alpha]",
 		Unit:        "{incident}",
 		Data: metricdata.Gauge[int64]{
 			DataPoints: dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_incident_flapping")
+	got, err := tt.GetMetric("otelcol_exporter_incident_flapping")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualIncidentNotificationLatency(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.HistogramDataPoint[float64], opts ...metricdatatest.Option) {
+func AssertEqualExporterIncidentNotificationLatency(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.HistogramDataPoint[float64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_incident_notification_latency",
+		Name:        "otelcol_exporter_incident_notification_latency",
 		Description: "Duration of delivery requests. [Alpha]",
 		Unit:        "s",
 		Data: metricdata.Histogram[float64]{
@@ -59,14 +59,14 @@ func AssertEqualIncidentNotificationLatency(t *testing.T, tt *componenttest.Tele
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_incident_notification_latency")
+	got, err := tt.GetMetric("otelcol_exporter_incident_notification_latency")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualIncidentNotificationRetries(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterIncidentNotificationRetries(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_incident_notification_retries",
+		Name:        "otelcol_exporter_incident_notification_retries",
 		Description: "Delivery attempts scheduled for retry after a transient failure. [Alpha]",
 		Unit:        "{retry}",
 		Data: metricdata.Sum[int64]{
@@ -75,14 +75,14 @@ func AssertEqualIncidentNotificationRetries(t *testing.T, tt *componenttest.Tele
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_incident_notification_retries")
+	got, err := tt.GetMetric("otelcol_exporter_incident_notification_retries")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualIncidentNotifications(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterIncidentNotifications(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_incident_notifications",
+		Name:        "otelcol_exporter_incident_notifications",
 		Description: "Delivery attempts by destination, action and outcome. [Alpha]",
 		Unit:        "{notification}",
 		Data: metricdata.Sum[int64]{
@@ -91,14 +91,14 @@ func AssertEqualIncidentNotifications(t *testing.T, tt *componenttest.Telemetry,
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_incident_notifications")
+	got, err := tt.GetMetric("otelcol_exporter_incident_notifications")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualIncidentNotificationsDropped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterIncidentNotificationsDropped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_incident_notifications_dropped",
+		Name:        "otelcol_exporter_incident_notifications_dropped",
 		Description: "Notifications given up (max_age, permanent rejection) and incidents not tracked (max_incidents). [Alpha]",
 		Unit:        "{notification}",
 		Data: metricdata.Sum[int64]{
@@ -107,28 +107,28 @@ func AssertEqualIncidentNotificationsDropped(t *testing.T, tt *componenttest.Tel
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_incident_notifications_dropped")
+	got, err := tt.GetMetric("otelcol_exporter_incident_notifications_dropped")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualIncidentOutboxDepth(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterIncidentOutboxDepth(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_incident_outbox_depth",
+		Name:        "otelcol_exporter_incident_outbox_depth",
 		Description: "Notifications waiting for delivery by destination. [Alpha]",
 		Unit:        "{notification}",
 		Data: metricdata.Gauge[int64]{
 			DataPoints: dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_incident_outbox_depth")
+	got, err := tt.GetMetric("otelcol_exporter_incident_outbox_depth")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualIncidentPointsInvalid(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterIncidentPointsInvalid(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_incident_points_invalid",
+		Name:        "otelcol_exporter_incident_points_invalid",
 		Description: "Metric points a rule could not evaluate (NaN, infinite, no value, unsupported type). [Alpha]",
 		Unit:        "{point}",
 		Data: metricdata.Sum[int64]{
@@ -137,14 +137,14 @@ func AssertEqualIncidentPointsInvalid(t *testing.T, tt *componenttest.Telemetry,
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_incident_points_invalid")
+	got, err := tt.GetMetric("otelcol_exporter_incident_points_invalid")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualIncidentStateStoreErrors(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterIncidentStateStoreErrors(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_incident_state_store_errors",
+		Name:        "otelcol_exporter_incident_state_store_errors",
 		Description: "Failed reads or writes of the storage extension. [Alpha]",
 		Unit:        "{error}",
 		Data: metricdata.Sum[int64]{
@@ -153,28 +153,28 @@ func AssertEqualIncidentStateStoreErrors(t *testing.T, tt *componenttest.Telemet
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_incident_state_store_errors")
+	got, err := tt.GetMetric("otelcol_exporter_incident_state_store_errors")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualIncidentStates(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterIncidentStates(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_incident_states",
+		Name:        "otelcol_exporter_incident_states",
 		Description: "Tracked fingerprints by state. [Alpha]",
 		Unit:        "{incident}",
 		Data: metricdata.Gauge[int64]{
 			DataPoints: dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_incident_states")
+	got, err := tt.GetMetric("otelcol_exporter_incident_states")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualIncidentSuppressed(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterIncidentSuppressed(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_incident_suppressed",
+		Name:        "otelcol_exporter_incident_suppressed",
 		Description: "Notifications held back by reason (maintenance, flapping, grouped, coalesced, unrouted). [Alpha]",
 		Unit:        "{notification}",
 		Data: metricdata.Sum[int64]{
@@ -183,14 +183,14 @@ func AssertEqualIncidentSuppressed(t *testing.T, tt *componenttest.Telemetry, dp
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_incident_suppressed")
+	got, err := tt.GetMetric("otelcol_exporter_incident_suppressed")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualIncidentTemplateErrors(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterIncidentTemplateErrors(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_incident_template_errors",
+		Name:        "otelcol_exporter_incident_template_errors",
 		Description: "Template executions that failed (the template source was used instead). [Alpha]",
 		Unit:        "{error}",
 		Data: metricdata.Sum[int64]{
@@ -199,14 +199,14 @@ func AssertEqualIncidentTemplateErrors(t *testing.T, tt *componenttest.Telemetry
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_incident_template_errors")
+	got, err := tt.GetMetric("otelcol_exporter_incident_template_errors")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualIncidentTransitions(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterIncidentTransitions(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_incident_transitions",
+		Name:        "otelcol_exporter_incident_transitions",
 		Description: "State transitions. [Alpha]",
 		Unit:        "{transition}",
 		Data: metricdata.Sum[int64]{
@@ -215,7 +215,7 @@ func AssertEqualIncidentTransitions(t *testing.T, tt *componenttest.Telemetry, d
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_incident_transitions")
+	got, err := tt.GetMetric("otelcol_exporter_incident_transitions")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }

@@ -20,68 +20,68 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
-	require.NoError(t, tb.RegisterIncidentActiveCallback(func(_ context.Context, observer metric.Int64Observer) error {
+	require.NoError(t, tb.RegisterExporterIncidentActiveCallback(func(_ context.Context, observer metric.Int64Observer) error {
 		observer.Observe(1)
 		return nil
 	}))
-	require.NoError(t, tb.RegisterIncidentFlappingCallback(func(_ context.Context, observer metric.Int64Observer) error {
+	require.NoError(t, tb.RegisterExporterIncidentFlappingCallback(func(_ context.Context, observer metric.Int64Observer) error {
 		observer.Observe(1)
 		return nil
 	}))
-	require.NoError(t, tb.RegisterIncidentOutboxDepthCallback(func(_ context.Context, observer metric.Int64Observer) error {
+	require.NoError(t, tb.RegisterExporterIncidentOutboxDepthCallback(func(_ context.Context, observer metric.Int64Observer) error {
 		observer.Observe(1)
 		return nil
 	}))
-	require.NoError(t, tb.RegisterIncidentStatesCallback(func(_ context.Context, observer metric.Int64Observer) error {
+	require.NoError(t, tb.RegisterExporterIncidentStatesCallback(func(_ context.Context, observer metric.Int64Observer) error {
 		observer.Observe(1)
 		return nil
 	}))
-	tb.IncidentNotificationLatency.Record(context.Background(), 1)
-	tb.IncidentNotificationRetries.Add(context.Background(), 1)
-	tb.IncidentNotifications.Add(context.Background(), 1)
-	tb.IncidentNotificationsDropped.Add(context.Background(), 1)
-	tb.IncidentPointsInvalid.Add(context.Background(), 1)
-	tb.IncidentStateStoreErrors.Add(context.Background(), 1)
-	tb.IncidentSuppressed.Add(context.Background(), 1)
-	tb.IncidentTemplateErrors.Add(context.Background(), 1)
-	tb.IncidentTransitions.Add(context.Background(), 1)
-	AssertEqualIncidentActive(t, testTel,
+	tb.ExporterIncidentNotificationLatency.Record(context.Background(), 1)
+	tb.ExporterIncidentNotificationRetries.Add(context.Background(), 1)
+	tb.ExporterIncidentNotifications.Add(context.Background(), 1)
+	tb.ExporterIncidentNotificationsDropped.Add(context.Background(), 1)
+	tb.ExporterIncidentPointsInvalid.Add(context.Background(), 1)
+	tb.ExporterIncidentStateStoreErrors.Add(context.Background(), 1)
+	tb.ExporterIncidentSuppressed.Add(context.Background(), 1)
+	tb.ExporterIncidentTemplateErrors.Add(context.Background(), 1)
+	tb.ExporterIncidentTransitions.Add(context.Background(), 1)
+	AssertEqualExporterIncidentActive(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualIncidentFlapping(t, testTel,
+	AssertEqualExporterIncidentFlapping(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualIncidentNotificationLatency(t, testTel,
+	AssertEqualExporterIncidentNotificationLatency(t, testTel,
 		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualIncidentNotificationRetries(t, testTel,
+	AssertEqualExporterIncidentNotificationRetries(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualIncidentNotifications(t, testTel,
+	AssertEqualExporterIncidentNotifications(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualIncidentNotificationsDropped(t, testTel,
+	AssertEqualExporterIncidentNotificationsDropped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualIncidentOutboxDepth(t, testTel,
+	AssertEqualExporterIncidentOutboxDepth(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualIncidentPointsInvalid(t, testTel,
+	AssertEqualExporterIncidentPointsInvalid(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualIncidentStateStoreErrors(t, testTel,
+	AssertEqualExporterIncidentStateStoreErrors(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualIncidentStates(t, testTel,
+	AssertEqualExporterIncidentStates(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualIncidentSuppressed(t, testTel,
+	AssertEqualExporterIncidentSuppressed(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualIncidentTemplateErrors(t, testTel,
+	AssertEqualExporterIncidentTemplateErrors(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualIncidentTransitions(t, testTel,
+	AssertEqualExporterIncidentTransitions(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

@@ -1390,7 +1390,7 @@ type metricPgbouncerUp struct {
 func (m *metricPgbouncerUp) init() {
 	m.data.SetName("pgbouncer.up")
 	m.data.SetDescription("1 when the last scrape could query the PgBouncer admin console, else 0.")
-	m.data.SetUnit("1")
+	m.data.SetUnit("{status}")
 	m.data.SetEmptyGauge()
 }
 
@@ -2220,7 +2220,7 @@ type metricPostgresqlIsReplica struct {
 func (m *metricPostgresqlIsReplica) init() {
 	m.data.SetName("postgresql.is_replica")
 	m.data.SetDescription("1 when the server is in recovery (a standby), else 0.")
-	m.data.SetUnit("1")
+	m.data.SetUnit("{status}")
 	m.data.SetEmptyGauge()
 }
 
@@ -2562,7 +2562,7 @@ type metricPostgresqlReplicaReplayPaused struct {
 func (m *metricPostgresqlReplicaReplayPaused) init() {
 	m.data.SetName("postgresql.replica.replay_paused")
 	m.data.SetDescription("Replica side: 1 when WAL replay is paused (pg_wal_replay_pause), else 0.")
-	m.data.SetUnit("1")
+	m.data.SetUnit("{status}")
 	m.data.SetEmptyGauge()
 }
 
@@ -2613,7 +2613,7 @@ type metricPostgresqlReplicaWalReceiverConnected struct {
 func (m *metricPostgresqlReplicaWalReceiverConnected) init() {
 	m.data.SetName("postgresql.replica.wal_receiver.connected")
 	m.data.SetDescription("Replica side: 1 when the WAL receiver is streaming, else 0 (the status attribute says what it does instead).")
-	m.data.SetUnit("1")
+	m.data.SetUnit("{status}")
 	m.data.SetEmptyGauge()
 	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
 	m.aggDataPoints = m.aggDataPoints[:0]
@@ -2993,7 +2993,7 @@ type metricPostgresqlReplicationSlotActive struct {
 func (m *metricPostgresqlReplicationSlotActive) init() {
 	m.data.SetName("postgresql.replication_slot.active")
 	m.data.SetDescription("1 when a consumer is connected to the replication slot, else 0.")
-	m.data.SetUnit("1")
+	m.data.SetUnit("{status}")
 	m.data.SetEmptyGauge()
 	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
 	m.aggDataPoints = m.aggDataPoints[:0]
@@ -3177,7 +3177,7 @@ type metricPostgresqlReplicationSlotWalStatus struct {
 func (m *metricPostgresqlReplicationSlotWalStatus) init() {
 	m.data.SetName("postgresql.replication_slot.wal_status")
 	m.data.SetDescription("1 for the slot's current wal_status and 0 for the other three (PostgreSQL 13+); `lost` means the slot can no longer be used.")
-	m.data.SetUnit("1")
+	m.data.SetUnit("{status}")
 	m.data.SetEmptyGauge()
 	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
 	m.aggDataPoints = m.aggDataPoints[:0]
@@ -3853,7 +3853,7 @@ type metricPostgresqlUp struct {
 func (m *metricPostgresqlUp) init() {
 	m.data.SetName("postgresql.up")
 	m.data.SetDescription("1 when the last scrape could connect to the server and run its first query, else 0.")
-	m.data.SetUnit("1")
+	m.data.SetUnit("{status}")
 	m.data.SetEmptyGauge()
 }
 

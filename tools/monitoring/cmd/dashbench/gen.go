@@ -68,7 +68,7 @@ func labelValues(base, label string) []string {
 	case "system_disk_io_bytes_total/direction":
 		return []string{"read", "write"}
 	case "otelcol_exporter_incident_notifications/outcome":
-		return []string{"delivered", "failed"}
+		return []string{"delivered", "transient", "permanent"}
 	case "anomaly_expected/anomaly_metric", "anomaly_lower/anomaly_metric", "anomaly_upper/anomaly_metric":
 		return []string{"traces.span.metrics.calls"}
 	case "anomaly_expected_seconds/anomaly_metric", "anomaly_lower_seconds/anomaly_metric", "anomaly_upper_seconds/anomaly_metric":
