@@ -41,6 +41,8 @@ type batch struct {
 	pend   map[uint64]*pending
 	order  []*pending
 	hist   overflow.Hist // scratch
+	hashes []uint64      // scratch: point hashes of the current metric
+	sink   uint64        // keeps tracker.Prefetch's loads alive (never read)
 }
 
 func (b *batch) reset() {

@@ -4,7 +4,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/fraiseql/otelcol-fraiseql/processor/cardinality/internal/overflow"
-	"github.com/fraiseql/otelcol-fraiseql/processor/cardinality/internal/tracker"
 )
 
 // Each *Point function returns true when the point leaves its series (merged into overflow
@@ -21,7 +20,7 @@ func numValue(dp pmetric.NumberDataPoint) (overflow.Num, bool) {
 }
 
 func (p *cardinalityProcessor) numberPoint(mc *metricCtx, dp pmetric.NumberDataPoint, isSum, cum, mono bool) bool {
-	h := tracker.Combine(mc.base, p.id.attrs(dp.Attributes()))
+	h := mc.nextHash()
 	v, valid := numValue(dp)
 	start, ts := uint64(dp.StartTimestamp()), uint64(dp.Timestamp())
 	// Only a stream with overflow state can be sticky: while nothing is in overflow (the
@@ -88,7 +87,7 @@ func (b *batch) histOf(dp pmetric.HistogramDataPoint) *overflow.Hist {
 }
 
 func (p *cardinalityProcessor) histPoint(mc *metricCtx, dp pmetric.HistogramDataPoint, cum bool) bool {
-	h := tracker.Combine(mc.base, p.id.attrs(dp.Attributes()))
+	h := mc.nextHash()
 	if (cum && !p.drop || dp.Flags().NoRecordedValue()) && p.known(mc, h) {
 		return false
 	}
@@ -144,7 +143,7 @@ func expoOf(dp pmetric.ExponentialHistogramDataPoint) *overflow.Expo {
 }
 
 func (p *cardinalityProcessor) expoPoint(mc *metricCtx, dp pmetric.ExponentialHistogramDataPoint, cum bool) bool {
-	h := tracker.Combine(mc.base, p.id.attrs(dp.Attributes()))
+	h := mc.nextHash()
 	if (cum && !p.drop || dp.Flags().NoRecordedValue()) && p.known(mc, h) {
 		return false
 	}

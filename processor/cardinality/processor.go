@@ -183,6 +183,9 @@ type metricCtx struct {
 	base  uint64 // series hash before point attributes
 	okey  uint64 // overflow identity
 	now   int64
+
+	hashes []uint64 // series hash of each point (pointHashes)
+	next   int
 }
 
 func (p *cardinalityProcessor) processMetrics(ctx context.Context, md pmetric.Metrics) (pmetric.Metrics, error) {
@@ -254,26 +257,36 @@ func (p *cardinalityProcessor) processMetric(b *batch, rc *resourceCtx, scope pc
 		s := m.Sum()
 		cum := s.AggregationTemporality() == pmetric.AggregationTemporalityCumulative
 		mono := s.IsMonotonic()
-		s.DataPoints().RemoveIf(func(dp pmetric.NumberDataPoint) bool {
+		dps := s.DataPoints()
+		p.pointHashes(&mc, dps.Len(), func(i int) pcommon.Map { return dps.At(i).Attributes() })
+		dps.RemoveIf(func(dp pmetric.NumberDataPoint) bool {
 			return p.numberPoint(&mc, dp, true, cum, mono)
 		})
 	case pmetric.MetricTypeGauge:
-		m.Gauge().DataPoints().RemoveIf(func(dp pmetric.NumberDataPoint) bool {
+		dps := m.Gauge().DataPoints()
+		p.pointHashes(&mc, dps.Len(), func(i int) pcommon.Map { return dps.At(i).Attributes() })
+		dps.RemoveIf(func(dp pmetric.NumberDataPoint) bool {
 			return p.numberPoint(&mc, dp, false, false, false)
 		})
 	case pmetric.MetricTypeHistogram:
 		cum := m.Histogram().AggregationTemporality() == pmetric.AggregationTemporalityCumulative
-		m.Histogram().DataPoints().RemoveIf(func(dp pmetric.HistogramDataPoint) bool {
+		dps := m.Histogram().DataPoints()
+		p.pointHashes(&mc, dps.Len(), func(i int) pcommon.Map { return dps.At(i).Attributes() })
+		dps.RemoveIf(func(dp pmetric.HistogramDataPoint) bool {
 			return p.histPoint(&mc, dp, cum)
 		})
 	case pmetric.MetricTypeExponentialHistogram:
 		cum := m.ExponentialHistogram().AggregationTemporality() == pmetric.AggregationTemporalityCumulative
-		m.ExponentialHistogram().DataPoints().RemoveIf(func(dp pmetric.ExponentialHistogramDataPoint) bool {
+		dps := m.ExponentialHistogram().DataPoints()
+		p.pointHashes(&mc, dps.Len(), func(i int) pcommon.Map { return dps.At(i).Attributes() })
+		dps.RemoveIf(func(dp pmetric.ExponentialHistogramDataPoint) bool {
 			return p.expoPoint(&mc, dp, cum)
 		})
 	case pmetric.MetricTypeSummary:
-		m.Summary().DataPoints().RemoveIf(func(dp pmetric.SummaryDataPoint) bool {
-			h := tracker.Combine(mc.base, p.id.attrs(dp.Attributes()))
+		dps := m.Summary().DataPoints()
+		p.pointHashes(&mc, dps.Len(), func(i int) pcommon.Map { return dps.At(i).Attributes() })
+		dps.RemoveIf(func(dp pmetric.SummaryDataPoint) bool {
+			h := mc.nextHash()
 			if dp.Flags().NoRecordedValue() && p.known(&mc, h) {
 				return false
 			}
