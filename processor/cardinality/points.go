@@ -1,6 +1,7 @@
 package cardinality // import "github.com/fraiseql/otelcol-fraiseql/processor/cardinality"
 
 import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/fraiseql/otelcol-fraiseql/processor/cardinality/internal/overflow"
@@ -86,50 +87,6 @@ func (b *batch) histOf(dp pmetric.HistogramDataPoint) *overflow.Hist {
 	return h
 }
 
-func (p *cardinalityProcessor) histPoint(mc *metricCtx, dp pmetric.HistogramDataPoint, cum bool) bool {
-	h := mc.nextHash()
-	if (cum && !p.drop || dp.Flags().NoRecordedValue()) && p.known(mc, h) {
-		return false
-	}
-	if p.noRecordedValue(mc, dp.Flags()) {
-		return true
-	}
-	if cum && !p.drop {
-		switch st, acc := p.store.Hist(mc.okey, h, mc.b.histOf(dp), mc.now, true); st {
-		case overflow.Merged:
-			mc.b.pendingFor(p, mc, pendCumHist).acc = acc
-			p.sticky(mc)
-			return true
-		case overflow.Incompatible:
-			mc.b.counts[droppedIncompatibleBuckets]++
-			p.tr.CountRejected(mc.ms, 1)
-			return true
-		}
-	}
-	out, ok := p.admit(mc, h, dp.Attributes())
-	if ok {
-		return false
-	}
-	switch {
-	case p.drop:
-	case !cum:
-		if mc.b.pendingFor(p, mc, pendDeltaHist).hist.Add(mc.b.histOf(dp)) != nil {
-			out = droppedIncompatibleBuckets
-		}
-	default:
-		switch st, acc := p.store.Hist(mc.okey, h, mc.b.histOf(dp), mc.now, false); st {
-		case overflow.Merged:
-			mc.b.pendingFor(p, mc, pendCumHist).acc = acc
-		case overflow.Incompatible:
-			out = droppedIncompatibleBuckets
-		default:
-			out = droppedStateFull
-		}
-	}
-	mc.b.counts[out]++
-	return true
-}
-
 func expoOf(dp pmetric.ExponentialHistogramDataPoint) *overflow.Expo {
 	e := &overflow.Expo{
 		Scale: dp.Scale(), ZeroCount: dp.ZeroCount(), ZeroThreshold: dp.ZeroThreshold(),
@@ -142,7 +99,56 @@ func expoOf(dp pmetric.ExponentialHistogramDataPoint) *overflow.Expo {
 	return e
 }
 
+// bucketPointData is what the two histogram point types share.
+type bucketPointData interface {
+	Flags() pmetric.DataPointFlags
+	Attributes() pcommon.Map
+}
+
+// bucketOps tells bucketPoint how one histogram kind is merged: the batch's pending kinds,
+// how the overflow store takes a cumulative point, and how a delta point joins the batch's
+// overflow point.
+type bucketOps[P bucketPointData] struct {
+	pendDelta, pendCum pendKind
+	cumulative         func(p *cardinalityProcessor, mc *metricCtx, h uint64, dp P, existingOnly bool) (overflow.Status, *overflow.Acc)
+	addDelta           func(mc *metricCtx, pd *pending, dp P) error
+}
+
+var histOps = bucketOps[pmetric.HistogramDataPoint]{
+	pendDelta: pendDeltaHist,
+	pendCum:   pendCumHist,
+	cumulative: func(p *cardinalityProcessor, mc *metricCtx, h uint64, dp pmetric.HistogramDataPoint, existingOnly bool) (overflow.Status, *overflow.Acc) {
+		return p.store.Hist(mc.okey, h, mc.b.histOf(dp), mc.now, existingOnly)
+	},
+	addDelta: func(mc *metricCtx, pd *pending, dp pmetric.HistogramDataPoint) error {
+		return pd.hist.Add(mc.b.histOf(dp))
+	},
+}
+
+var expoOps = bucketOps[pmetric.ExponentialHistogramDataPoint]{
+	pendDelta: pendDeltaExpo,
+	pendCum:   pendCumExpo,
+	cumulative: func(p *cardinalityProcessor, mc *metricCtx, h uint64, dp pmetric.ExponentialHistogramDataPoint, existingOnly bool) (overflow.Status, *overflow.Acc) {
+		return p.store.Expo(mc.okey, h, expoOf(dp), mc.now, existingOnly)
+	},
+	addDelta: func(_ *metricCtx, pd *pending, dp pmetric.ExponentialHistogramDataPoint) error {
+		return pd.expo.Add(expoOf(dp))
+	},
+}
+
+func (p *cardinalityProcessor) histPoint(mc *metricCtx, dp pmetric.HistogramDataPoint, cum bool) bool {
+	return bucketPoint(p, mc, dp, cum, &histOps)
+}
+
 func (p *cardinalityProcessor) expoPoint(mc *metricCtx, dp pmetric.ExponentialHistogramDataPoint, cum bool) bool {
+	return bucketPoint(p, mc, dp, cum, &expoOps)
+}
+
+// bucketPoint handles an explicit or exponential histogram point: a stream already in
+// overflow stays there (cumulative), an admitted series passes, and the rest merges into the
+// metric's overflow point (delta directly, cumulative through its per-stream last buckets),
+// or is dropped and counted when its buckets cannot merge or the state is full.
+func bucketPoint[P bucketPointData](p *cardinalityProcessor, mc *metricCtx, dp P, cum bool, ops *bucketOps[P]) bool {
 	h := mc.nextHash()
 	if (cum && !p.drop || dp.Flags().NoRecordedValue()) && p.known(mc, h) {
 		return false
@@ -151,9 +157,9 @@ func (p *cardinalityProcessor) expoPoint(mc *metricCtx, dp pmetric.ExponentialHi
 		return true
 	}
 	if cum && !p.drop {
-		switch st, acc := p.store.Expo(mc.okey, h, expoOf(dp), mc.now, true); st {
+		switch st, acc := ops.cumulative(p, mc, h, dp, true); st {
 		case overflow.Merged:
-			mc.b.pendingFor(p, mc, pendCumExpo).acc = acc
+			mc.b.pendingFor(p, mc, ops.pendCum).acc = acc
 			p.sticky(mc)
 			return true
 		case overflow.Incompatible:
@@ -169,13 +175,13 @@ func (p *cardinalityProcessor) expoPoint(mc *metricCtx, dp pmetric.ExponentialHi
 	switch {
 	case p.drop:
 	case !cum:
-		if mc.b.pendingFor(p, mc, pendDeltaExpo).expo.Add(expoOf(dp)) != nil {
+		if ops.addDelta(mc, mc.b.pendingFor(p, mc, ops.pendDelta), dp) != nil {
 			out = droppedIncompatibleBuckets
 		}
 	default:
-		switch st, acc := p.store.Expo(mc.okey, h, expoOf(dp), mc.now, false); st {
+		switch st, acc := ops.cumulative(p, mc, h, dp, false); st {
 		case overflow.Merged:
-			mc.b.pendingFor(p, mc, pendCumExpo).acc = acc
+			mc.b.pendingFor(p, mc, ops.pendCum).acc = acc
 		case overflow.Incompatible:
 			out = droppedIncompatibleBuckets
 		default:
