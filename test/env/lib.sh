@@ -100,19 +100,21 @@ start_daemon() {
 	echo $! >"$FRAISEQL_ENV_DIR/$name.pid"
 }
 
-# stop_pid NAME: SIGTERM the pid in NAME.pid, wait up to 10 s, then SIGKILL.
+# stop_pid NAME [SIGNAL [SECONDS [LAST_SIGNAL]]]: send SIGNAL (default TERM) to the pid in
+# NAME.pid, wait up to SECONDS (default 10), then send LAST_SIGNAL (default KILL).
 stop_pid() {
-	local name=$1 p=$FRAISEQL_ENV_DIR/$1.pid pid i
+	local name=$1 sig=${2:-TERM} secs=${3:-10} last=${4:-KILL}
+	local p=$FRAISEQL_ENV_DIR/$1.pid pid i
 	[ -f "$p" ] || return 0
 	pid=$(cat "$p")
 	if kill -0 "$pid" 2>/dev/null; then
 		log "stopping $name (pid $pid)"
-		kill -TERM "$pid" 2>/dev/null || true
-		for i in $(seq 1 100); do
+		kill "-$sig" "$pid" 2>/dev/null || true
+		for i in $(seq 1 $((secs * 10))); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+		kill -0 "$pid" 2>/dev/null && kill "-$last" "$pid" 2>/dev/null || true
 	fi
 	rm -f "$p"
 }

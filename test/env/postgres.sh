@@ -102,22 +102,8 @@ pg_start() { # name datadir port
 	pid_of "$data" >"$FRAISEQL_ENV_DIR/$name.pid"
 }
 
-# pg_stop NAME: fast shutdown (SIGINT) by pid, wait up to 30 s, then SIGQUIT.
-pg_stop() {
-	local name=$1 p=$FRAISEQL_ENV_DIR/$1.pid pid i
-	[ -f "$p" ] || return 0
-	pid=$(cat "$p")
-	if kill -0 "$pid" 2>/dev/null; then
-		log "stopping $name (pid $pid)"
-		kill -INT "$pid" 2>/dev/null || true
-		for i in $(seq 1 300); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -0 "$pid" 2>/dev/null && kill -QUIT "$pid" 2>/dev/null || true
-	fi
-	rm -f "$p"
-}
+# pg_stop NAME: PostgreSQL's fast shutdown (SIGINT), up to 30 s, then immediate (SIGQUIT).
+pg_stop() { stop_pid "$1" INT 30 QUIT; }
 
 init_primary() {
 	[ -f "$DIR/primary/PG_VERSION" ] && return 0
