@@ -37,14 +37,7 @@ var slotWALStatuses = []metadata.AttributePostgresqlReplicationSlotWalStatus{
 // recordPostgres maps one server's snapshot to metrics under one resource.
 func (s *pgScraper) recordPostgres(now pcommon.Timestamp, t *pgTarget, snap pgSnapshot) {
 	mb := s.mb
-	defer func() {
-		rb := mb.NewResourceBuilder()
-		rb.SetServerAddress(t.host)
-		rb.SetServerPort(t.port)
-		rb.SetPostgresqlServerName(t.name)
-		rb.SetDbSystemName("postgresql")
-		mb.EmitForResource(metadata.WithResource(rb.Emit()))
-	}()
+	defer emitServer(mb, t.host, t.port, t.name, "postgresql")
 	mb.RecordPostgresqlUpDataPoint(now, b2i(snap.up))
 	if !snap.up {
 		return
@@ -245,14 +238,7 @@ var serverStates = map[string]metadata.AttributePgbouncerServerState{
 
 func (s *pgScraper) recordBouncer(now pcommon.Timestamp, t *bouncerTarget, snap bouncerSnapshot) {
 	mb := s.mb
-	defer func() {
-		rb := mb.NewResourceBuilder()
-		rb.SetServerAddress(t.host)
-		rb.SetServerPort(t.port)
-		rb.SetPostgresqlServerName(t.name)
-		rb.SetDbSystemName("pgbouncer")
-		mb.EmitForResource(metadata.WithResource(rb.Emit()))
-	}()
+	defer emitServer(mb, t.host, t.port, t.name, "pgbouncer")
 	mb.RecordPgbouncerUpDataPoint(now, b2i(snap.up))
 	if !snap.up {
 		return
@@ -285,4 +271,14 @@ func (s *pgScraper) recordBouncer(now pcommon.Timestamp, t *bouncerTarget, snap 
 	if snap.maxClientConn != nil {
 		mb.RecordPgbouncerClientsMaxDataPoint(now, *snap.maxClientConn)
 	}
+}
+
+// emitServer closes the metrics recorded so far under one server's resource.
+func emitServer(mb *metadata.MetricsBuilder, host string, port int64, name, system string) {
+	rb := mb.NewResourceBuilder()
+	rb.SetServerAddress(host)
+	rb.SetServerPort(port)
+	rb.SetPostgresqlServerName(name)
+	rb.SetDbSystemName(system)
+	mb.EmitForResource(metadata.WithResource(rb.Emit()))
 }
