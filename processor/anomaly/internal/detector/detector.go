@@ -51,6 +51,8 @@ type Config struct {
 	FireLevel float64
 	// Quiet is the number of points after a firing with scores capped below FireLevel.
 	Quiet int
+	// ART enables the experimental resonance scorer when ART.Step > 0.
+	ART ARTConfig
 }
 
 // DefaultConfig returns the shipped parameters.
@@ -102,10 +104,17 @@ type Detector struct {
 	slow      float64
 	diff      float64
 	env       [numFeat]envelope
+	art       *art
 }
 
 // New returns a detector for one fresh series.
-func New(cfg Config) *Detector { return &Detector{cfg: cfg} }
+func New(cfg Config) *Detector {
+	d := &Detector{cfg: cfg}
+	if cfg.ART.Step > 0 {
+		d.art = newART(cfg.ART)
+	}
+	return d
+}
 
 // Points is the number of finite points learned.
 func (d *Detector) Points() int { return d.n }
@@ -174,6 +183,14 @@ func (d *Detector) Update(_ int64, v float64) Result {
 		e.lo -= cfg.Relax * (e.lo - centres[i])
 	}
 	d.n++
+	if d.art != nil {
+		as := d.art.update(v)
+		if d.cfg.ART.Alone {
+			s = as
+		} else if as > s {
+			s = as
+		}
+	}
 
 	res := Result{Expected: expected}
 	if !scoring {
