@@ -51,8 +51,9 @@ type Config struct {
 	FireLevel float64
 	// Quiet is the number of points after a firing with scores capped below FireLevel.
 	Quiet int
-	// ART enables the experimental resonance scorer when ART.Step > 0.
-	ART ARTConfig
+	// Resonance adds the resonance scorer (see resonance.go): a resonance
+	// failure scores FireLevel + (1 − FireLevel)·confidence.
+	Resonance bool
 }
 
 // DefaultConfig returns the shipped parameters.
@@ -66,6 +67,7 @@ func DefaultConfig() Config {
 		K:         3,
 		FireLevel: DefaultThreshold,
 		Quiet:     80,
+		Resonance: true,
 	}
 }
 
@@ -104,14 +106,15 @@ type Detector struct {
 	slow      float64
 	diff      float64
 	env       [numFeat]envelope
-	art       *art
+	res       *resonance
 }
 
 // New returns a detector for one fresh series.
 func New(cfg Config) *Detector {
 	d := &Detector{cfg: cfg}
-	if cfg.ART.Step > 0 {
-		d.art = newART(cfg.ART)
+	if cfg.Resonance {
+		d.res = new(resonance)
+		d.res.reset()
 	}
 	return d
 }
@@ -183,12 +186,11 @@ func (d *Detector) Update(_ int64, v float64) Result {
 		e.lo -= cfg.Relax * (e.lo - centres[i])
 	}
 	d.n++
-	if d.art != nil {
-		as := d.art.update(v)
-		if d.cfg.ART.Alone {
-			s = as
-		} else if as > s {
-			s = as
+	if d.res != nil {
+		if c := d.res.update(v); c >= 0 {
+			if r := cfg.FireLevel + (1-cfg.FireLevel)*c; r > s {
+				s = math.Min(1, r)
+			}
 		}
 	}
 
