@@ -48,8 +48,6 @@ const (
 	resClamp   = 1e150 // inputs are clamped to ±resClamp so ranges stay finite
 )
 
-type resCat [resCode]uint8
-
 // resonance is the per-series state of the resonance scorer.
 type resonance struct {
 	n, dsi          int
@@ -76,6 +74,7 @@ type resonance struct {
 	sim             [resTrend + 1]uint8
 	diff            [2*resTrend + 1]uint8
 	cats            [resCap]resCat
+	den             [resCap]uint16 // sum of each category's lanes
 }
 
 func (r *resonance) reset() { *r = resonance{lastAnomI: math.MinInt32} }
@@ -180,11 +179,12 @@ func (r *resonance) widen(ds float64) {
 	for i := 0; i < r.ncat; i++ {
 		c := &r.cats[i]
 		for k := resWin; k < resDim; k++ {
-			lo := float64(c[k])/255*ow + r.lo
-			up := (1-float64(c[resDim+k])/255)*ow + r.lo
-			c[k] = uint8(math.Floor(math.Max(0, (lo-nlo)/nw*255)))
-			c[resDim+k] = uint8(math.Floor(math.Max(0, (1-(up-nlo)/nw)*255)))
+			lo := float64(c.get(k))/resQ*ow + r.lo
+			up := (1-float64(c.get(resDim+k))/resQ)*ow + r.lo
+			c.set(k, uint8(math.Floor(math.Max(0, (lo-nlo)/nw*resQ))))
+			c.set(resDim+k, uint8(math.Floor(math.Max(0, (1-(up-nlo)/nw)*resQ))))
 		}
+		r.den[i] = uint16(sumCat(c))
 	}
 	r.lo, r.hi = nlo, nhi
 }
@@ -235,8 +235,9 @@ func (r *resonance) features(ds float64, out *resCat) bool {
 		}
 	}
 	for i, x := range f {
-		q := uint8(math.Round(math.Max(0, math.Min(1, x)) * 255))
-		out[i], out[resDim+i] = q, 255-q
+		q := uint8(math.Round(math.Max(0, math.Min(1, x)) * resQ))
+		out.set(i, q)
+		out.set(resDim+i, resQ-q)
 	}
 	return r.dsi >= resWin
 }
@@ -254,24 +255,70 @@ func haar(x *[resWin]float64) {
 	}
 }
 
+// Categories and feature vectors hold resCode bytes (0..resQ) packed eight
+// to a word, so that a byte-wise minimum and sum take a few word operations
+// (SWAR) instead of 32 data-dependent branches.
+const (
+	resQ     = 255
+	resWords = resCode / 8
+	lanesH   = 0x8080808080808080
+	lanes16  = 0x00ff00ff00ff00ff
+)
+
+type resCat [resWords]uint64
+
+func (c *resCat) get(k int) uint64 { return c[k/8] >> (8 * (k % 8)) & 0xff }
+
+func (c *resCat) set(k int, v uint8) {
+	sh := 8 * (k % 8)
+	c[k/8] = c[k/8]&^(0xff<<sh) | uint64(v)<<sh
+}
+
+// minBytes is the byte-wise (unsigned) minimum of two words.
+func minBytes(a, b uint64) uint64 {
+	low := (a | lanesH) - (b &^ lanesH) // lane high bit: low 7 bits of a >= those of b
+	ge := (a&^b | ^(a^b)&low) & lanesH  // lane high bit: a >= b
+	m := (ge >> 7) * 0xff               // 0xff in lanes where a >= b
+	return b&m | a&^m
+}
+
+// sumBytes is the sum of the eight byte lanes of a word.
+func sumBytes(a uint64) int {
+	p := a&lanes16 + a>>8&lanes16
+	return int((p * 0x0001000100010001) >> 48)
+}
+
+func minCat(c, x *resCat) {
+	for w := range c {
+		c[w] = minBytes(c[w], x[w])
+	}
+}
+
+func sumCat(c *resCat) int {
+	s := 0
+	for _, w := range c {
+		s += sumBytes(w)
+	}
+	return s
+}
+
 // match is the choice/match value of x against category c: the fuzzy
 // overlap |x∧c|/|c| cubed times the squared overlap on the newest level
 // ("energy", 1 when the newest value lies inside the category's box).
-func match(x, c *resCat) (m, energy float64) {
-	num, den := 0, 0
-	for k := range x {
-		num += int(min(x[k], c[k]))
-		den += int(c[k])
+func match(x, c *resCat, den int) (m, energy float64) {
+	num := 0
+	for w := range x {
+		num += sumBytes(minBytes(x[w], c[w]))
 	}
 	fs := 1.0
 	if den > 0 {
 		fs = float64(num) / float64(den)
 	}
 	const a, b = resDim - 1, resCode - 1
-	ne := int(min(x[a], c[a])) + int(min(x[b], c[b]))
-	de := int(c[a]) + int(c[b])
+	ca, cb := c.get(a), c.get(b)
+	ne := min(x.get(a), ca) + min(x.get(b), cb)
 	energy = 1.0
-	if de > 0 {
+	if de := ca + cb; de > 0 {
 		energy = float64(ne) / float64(de)
 	}
 	return fs * fs * fs * energy * energy, energy
@@ -282,34 +329,31 @@ func match(x, c *resCat) (m, energy float64) {
 // into the best one when the store is full) and is a resonance failure when
 // the best match is below the lower vigilance.
 func (r *resonance) train(x *resCat) (best, bestE float64, novel bool) {
-	bi, learned := -1, false
+	bi, learned, empty := -1, false, r.ncat == 0
 	for i := 0; i < r.ncat; i++ {
 		c := &r.cats[i]
-		m, e := match(x, c)
+		m, e := match(x, c, int(r.den[i]))
 		if bi < 0 || m > best {
 			best, bestE, bi = m, e, i
 		}
 		if m >= r.rhoUB {
-			for k := range x {
-				c[k] = min(c[k], x[k])
-			}
+			minCat(c, x)
+			r.den[i] = uint16(sumCat(c))
 			learned = true
 		}
 	}
 	if learned {
 		return best, bestE, false
 	}
-	switch {
-	case r.ncat < resCap:
-		r.cats[r.ncat] = *x
+	if r.ncat < resCap {
+		bi = r.ncat
+		r.cats[bi] = *x
 		r.ncat++
-	default:
-		c := &r.cats[bi]
-		for k := range x {
-			c[k] = min(c[k], x[k])
-		}
+	} else {
+		minCat(&r.cats[bi], x)
 	}
-	return best, bestE, bi < 0 || best < r.rhoLB
+	r.den[bi] = uint16(sumCat(&r.cats[bi]))
+	return best, bestE, empty || best < r.rhoLB
 }
 
 func q8(v float64) uint8 { return uint8(math.Round(math.Max(0, math.Min(1, v)) * 255)) }
