@@ -25,7 +25,14 @@
 // After a score reaches FireLevel the detector stays quiet (scores capped
 // just below FireLevel) for Quiet points: one alert per event.
 //
-// State is a fixed ~300 bytes per series. Time stamps are not used by the
+// A second scorer, the resonance scorer (resonance.go, a causal and bounded
+// take on ARTime's adaptive resonance over windowed features), learns the
+// shapes of short downsampled windows; a window that resonates with none of
+// its categories scores FireLevel + (1 − FireLevel)·confidence, so it fires
+// at the configured threshold. The point's score is the larger of the two.
+//
+// State is a fixed ~3.4 KB per series (~300 bytes of envelopes, the rest
+// the resonance store). Time stamps are not used by the
 // score, so irregular, repeated or backwards time stamps cannot poison it;
 // NaN and ±Inf are neither scored nor learned.
 package detector
