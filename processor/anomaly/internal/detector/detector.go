@@ -25,7 +25,14 @@
 // After a score reaches FireLevel the detector stays quiet (scores capped
 // just below FireLevel) for Quiet points: one alert per event.
 //
-// State is a fixed ~300 bytes per series. Time stamps are not used by the
+// A second scorer, the resonance scorer (resonance.go, a causal and bounded
+// take on ARTime's adaptive resonance over windowed features), learns the
+// shapes of short downsampled windows; a window that resonates with none of
+// its categories scores FireLevel + (1 − FireLevel)·confidence, so it fires
+// at the configured threshold. The point's score is the larger of the two.
+//
+// State is a fixed ~3.4 KB per series (~300 bytes of envelopes, the rest
+// the resonance store). Time stamps are not used by the
 // score, so irregular, repeated or backwards time stamps cannot poison it;
 // NaN and ±Inf are neither scored nor learned.
 package detector
@@ -51,6 +58,9 @@ type Config struct {
 	FireLevel float64
 	// Quiet is the number of points after a firing with scores capped below FireLevel.
 	Quiet int
+	// Resonance adds the resonance scorer (see resonance.go): a resonance
+	// failure scores FireLevel + (1 − FireLevel)·confidence.
+	Resonance bool
 }
 
 // DefaultConfig returns the shipped parameters.
@@ -64,6 +74,7 @@ func DefaultConfig() Config {
 		K:         3,
 		FireLevel: DefaultThreshold,
 		Quiet:     80,
+		Resonance: true,
 	}
 }
 
@@ -102,10 +113,18 @@ type Detector struct {
 	slow      float64
 	diff      float64
 	env       [numFeat]envelope
+	res       *resonance
 }
 
 // New returns a detector for one fresh series.
-func New(cfg Config) *Detector { return &Detector{cfg: cfg} }
+func New(cfg Config) *Detector {
+	d := &Detector{cfg: cfg}
+	if cfg.Resonance {
+		d.res = new(resonance)
+		d.res.reset()
+	}
+	return d
+}
 
 // Points is the number of finite points learned.
 func (d *Detector) Points() int { return d.n }
@@ -174,6 +193,13 @@ func (d *Detector) Update(_ int64, v float64) Result {
 		e.lo -= cfg.Relax * (e.lo - centres[i])
 	}
 	d.n++
+	if d.res != nil {
+		if c := d.res.update(v); c >= 0 {
+			if r := cfg.FireLevel + (1-cfg.FireLevel)*c; r > s {
+				s = math.Min(1, r)
+			}
+		}
+	}
 
 	res := Result{Expected: expected}
 	if !scoring {
