@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/fraiseql/otelcol-fraiseql/processor/cardinality/internal/clock"
 )
 
 // Status is the outcome of offering a cumulative point to the Store.
@@ -140,16 +142,7 @@ func NewStore(cfg StoreConfig) *Store {
 	return s
 }
 
-func (s *Store) tick(now int64) uint32 {
-	d := (now - s.cfg.Epoch) / int64(time.Second)
-	if d < 0 {
-		return 1
-	}
-	if d > 1<<32-2 {
-		return 1<<32 - 1
-	}
-	return uint32(d) + 1
-}
+func (s *Store) tick(now int64) uint32 { return clock.Tick(s.cfg.Epoch, now) }
 
 func (s *Store) shardOf(h uint64) *storeShard { return &s.shards[(h>>32^h)&s.mask] }
 

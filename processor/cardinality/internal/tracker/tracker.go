@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/fraiseql/otelcol-fraiseql/processor/cardinality/internal/clock"
 )
 
 // Decision is the outcome of an admission attempt.
@@ -117,16 +119,7 @@ func New(cfg Config) *Tracker {
 }
 
 // tick converts unix nanoseconds to the tracker's second clock (never 0 for a real time).
-func (t *Tracker) tick(now int64) uint32 {
-	d := (now - t.epoch) / int64(time.Second)
-	if d < 0 {
-		return 1
-	}
-	if d > 1<<32-2 {
-		return 1<<32 - 1
-	}
-	return uint32(d) + 1
-}
+func (t *Tracker) tick(now int64) uint32 { return clock.Tick(t.epoch, now) }
 
 func (t *Tracker) shardOf(h uint64) *shard { return &t.shards[(h>>32^h)&t.mask] }
 
