@@ -21,7 +21,9 @@
 #                       (bin/fraiseql-demo); without that binary, telemetrygen sends a stand-in load
 #
 # Everything lives under data/demo/ (git-ignored). Ports are picked free on the first start
-# and remembered in data/demo/run/demo.env, so a restart reuses them.
+# and remembered in data/demo/run/demo.env, so a restart reuses them. endpoints.env is
+# NAME=value lines (a value with spaces is double-quoted), so a shell can source it:
+#   set -a; . data/demo/endpoints.env; set +a
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -336,6 +338,17 @@ collector_env() { # common environment of every collector process
 		"FRAISEQL_GATEWAY_TOKEN_FILE=$(secret_file gateway-token)"
 }
 
+# A self-signed certificate for 127.0.0.1: the agents' bearer token travels only over TLS.
+demo_tls() {
+	local d=$DEMO_DIR/tls
+	[ -s "$d/tls.crt" ] && [ -s "$d/tls.key" ] && return 0
+	mkdir -p "$d"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 365 \
+		-subj /CN=fraiseql-demo-gateway -addext subjectAltName=IP:127.0.0.1 \
+		-keyout "$d/tls.key" -out "$d/tls.crt" >/dev/null 2>&1 || die "openssl could not make the demo certificate"
+	chmod 600 "$d/tls.key"
+}
+
 start_gateway() { # N
 	local i=$1 grpc http tier2 health tele
 	eval "grpc=\$P_G${i}_OTLP_GRPC http=\$P_G${i}_OTLP_HTTP tier2=\$P_G${i}_TIER2 health=\$P_G${i}_HEALTH tele=\$P_G${i}_TELEMETRY"
@@ -349,6 +362,7 @@ start_gateway() { # N
 		FRAISEQL_GATEWAY_DNS_RESOLVER=false FRAISEQL_GATEWAY_STATIC_RESOLVER=true \
 		FRAISEQL_GATEWAY_STATIC_PEERS="[127.0.0.1:$P_G1_TIER2, 127.0.0.1:$P_G2_TIER2]" \
 		FRAISEQL_TIER2_INSECURE=true \
+		FRAISEQL_TLS_ENABLED=true FRAISEQL_TLS_CERT_FILE="$DEMO_DIR/tls/tls.crt" FRAISEQL_TLS_KEY_FILE="$DEMO_DIR/tls/tls.key" \
 		FRAISEQL_STORAGE_DIR="$DEMO_DIR/gateway-$i" \
 		FRAISEQL_MEMORY_LIMIT_MIB=400 \
 		FRAISEQL_SAMPLING_PERCENT="$SAMPLING_PERCENT" FRAISEQL_SLOW_TRACE_MS="$SLOW_TRACE_MS" \
@@ -373,7 +387,8 @@ start_agent() {
 		HOSTNAME=demo-node-1 \
 		FRAISEQL_OTLP_GRPC_PORT="$P_A_OTLP_GRPC" FRAISEQL_OTLP_HTTP_PORT="$P_A_OTLP_HTTP" \
 		FRAISEQL_HEALTH_PORT="$P_A_HEALTH" FRAISEQL_TELEMETRY_PORT="$P_A_TELEMETRY" \
-		FRAISEQL_GATEWAY_ENDPOINT="127.0.0.1:$P_G1_OTLP_GRPC" FRAISEQL_GATEWAY_INSECURE=true \
+		FRAISEQL_GATEWAY_ENDPOINT="127.0.0.1:$P_G1_OTLP_GRPC" \
+		FRAISEQL_GATEWAY_INSECURE=false FRAISEQL_GATEWAY_CA_FILE="$DEMO_DIR/tls/tls.crt" \
 		FRAISEQL_STORAGE_DIR="$DEMO_DIR/agent" \
 		FRAISEQL_LOG_GLOB="$DEMO_DIR/logs/*.log" \
 		FRAISEQL_MEMORY_LIMIT_MIB=200 \
@@ -381,6 +396,7 @@ start_agent() {
 }
 
 start_collectors() {
+	demo_tls
 	start_gateway 1
 	start_gateway 2
 	wait_up gateway-1 "http://127.0.0.1:$P_G1_HEALTH/" 60
@@ -438,7 +454,7 @@ TRACES_URL=http://127.0.0.1:$P_JQ_HTTP
 LOGS_URL=http://127.0.0.1:$P_VL
 AGENT_OTLP_HTTP=127.0.0.1:$P_A_OTLP_HTTP
 AGENT_OTLP_GRPC=127.0.0.1:$P_A_OTLP_GRPC
-GATEWAY_METRICS_URLS=http://127.0.0.1:$P_G1_TELEMETRY/metrics http://127.0.0.1:$P_G2_TELEMETRY/metrics
+GATEWAY_METRICS_URLS="http://127.0.0.1:$P_G1_TELEMETRY/metrics http://127.0.0.1:$P_G2_TELEMETRY/metrics"
 AGENT_METRICS_URL=http://127.0.0.1:$P_A_TELEMETRY/metrics
 PAGERDUTY_EVENTS_URL=http://127.0.0.1:$P_FAKES/pagerduty/events
 SLACK_MESSAGES_URL=http://127.0.0.1:$P_FAKES/slack/messages
