@@ -6,6 +6,16 @@ import (
 	"strings"
 )
 
+// ThresholdGrid is the threshold grid of the cross-validation: 0.05 to
+// 1.00 by 0.01 (an alert threshold in (0, 1]).
+func ThresholdGrid() []float64 {
+	var g []float64
+	for i := 5; i <= 100; i++ {
+		g = append(g, float64(i)/100)
+	}
+	return g
+}
+
 // Category is the NAB category of a file name ("category/file.csv").
 func Category(name string) string {
 	if i := strings.IndexByte(name, '/'); i >= 0 {

@@ -9,16 +9,6 @@ import (
 	"github.com/fraiseql/otelcol-fraiseql/internal/nab"
 )
 
-// CVGrid is the threshold grid of -cv: 0.05 to 1.00 by 0.01 (the
-// processor's threshold setting accepts (0, 1]).
-func CVGrid() []float64 {
-	var g []float64
-	for i := 5; i <= 100; i++ {
-		g = append(g, float64(i)/100)
-	}
-	return g
-}
-
 // tradeoffThresholds are the rows of the pages-against-misses table.
 var tradeoffThresholds = []float64{0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9}
 
@@ -45,7 +35,7 @@ type TradeoffRow struct {
 // CrossValidate runs the processor's detector at every threshold of the
 // grid and cross-validates by category.
 func CrossValidate(c *nab.Corpus) (*CVReport, *nab.Grid, error) {
-	grid := CVGrid()
+	grid := nab.ThresholdGrid()
 	g, err := c.NewGrid(grid, nil, func(j int) [][]float64 { return ScoreAt(c, grid[j]) })
 	if err != nil {
 		return nil, nil, err
