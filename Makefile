@@ -25,7 +25,7 @@ DIST_SOURCES := builder-config.yaml go.mod go.sum \
 
 export CGO_ENABLED := 0
 
-.PHONY: demo demo-stop demo-tools test-monitoring bench-dashboards dashboards bench fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
+.PHONY: demo demo-stop demo-tools e2e test-monitoring bench-dashboards dashboards bench fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -127,6 +127,15 @@ demo: $(DIST) demo-tools $(DEMO_SERVICE_TARGET) ## start the whole chain on 127.
 
 demo-stop: ## stop the demo stack (by pid; nothing is left listening)
 	test/demo/demo.sh stop
+
+# The end-to-end test (tools/monitoring/demo, build tag demo): starts the demo stack (or uses
+# a running one), asserts on the real stores, stops what it started and checks that start/stop
+# twice leaves nothing behind. E2E_RUN=regexp selects checks (go test -run).
+E2E_RUN ?= .
+e2e: $(DIST) demo-tools $(DEMO_SERVICE_TARGET) ## end-to-end test of the whole chain on the demo stack (<= 15 min)
+	cd tools/monitoring && TELEMETRYGEN=$$($(TOOLS) telemetrygen) \
+		VICTORIALOGS_BINARY=$(DEMO_BIN)/victoria-logs-$(VICTORIALOGS_VERSION) \
+		$(GO) test -count=1 -tags demo -timeout 15m -run '$(E2E_RUN)' -v ./demo/
 
 FUZZTIME ?= 10s
 fuzz: ## run every Go fuzz target for FUZZTIME each (default 10s)

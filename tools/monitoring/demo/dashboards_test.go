@@ -1,0 +1,248 @@
+//go:build demo
+
+package demo
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Every panel of every dashboard shows data. Generic over configs/grafana/dashboards/*.json:
+// each Prometheus target's expression, with the template variables resolved to their "All"
+// value (.*) and $__rate_interval to a fixed window, must return a non-empty result; a log or
+// trace panel is checked through the intent table below against VictoriaLogs / Jaeger (a new
+// kind of log or trace query fails until its intent is added there).
+
+// emptyOK: panels allowed to show nothing in the demo, by "dashboard file/panel title", with
+// the reason.
+var emptyOK = map[string]string{}
+
+// Fixed values for Grafana's built-in variables.
+var builtins = map[string]string{
+	"$__rate_interval": "5m",
+	"$__interval":      "1m",
+	"$__range":         "1h",
+	"${__range}":       "1h",
+}
+
+type panelQuery struct {
+	key   string // dashboard file/panel title
+	kind  string // prometheus | loki | tempo
+	query string
+}
+
+func dashboardQueries(t *testing.T, root string) []panelQuery {
+	files, err := filepath.Glob(filepath.Join(root, "configs", "grafana", "dashboards", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no dashboards under configs/grafana/dashboards: %v", err)
+	}
+	var out []panelQuery
+	varRef := regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*\}?`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d struct {
+			Panels     []json.RawMessage `json:"panels"`
+			Templating struct {
+				List []struct {
+					Name       string `json:"name"`
+					Type       string `json:"type"`
+					IncludeAll bool   `json:"includeAll"`
+					AllValue   string `json:"allValue"`
+				} `json:"list"`
+			} `json:"templating"`
+		}
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		vars := map[string]string{}
+		for _, v := range d.Templating.List {
+			if v.Type == "datasource" {
+				continue
+			}
+			val := ".*"
+			if v.IncludeAll && v.AllValue != "" {
+				val = v.AllValue
+			}
+			vars["$"+v.Name], vars["${"+v.Name+"}"] = val, val
+		}
+		for k, v := range builtins {
+			vars[k] = v
+		}
+		type panel struct {
+			Title      string            `json:"title"`
+			Type       string            `json:"type"`
+			Panels     []json.RawMessage `json:"panels"`
+			Datasource struct {
+				Type string `json:"type"`
+			} `json:"datasource"`
+			Targets []struct {
+				Expr       string `json:"expr"`
+				Query      string `json:"query"`
+				Datasource struct {
+					Type string `json:"type"`
+				} `json:"datasource"`
+			} `json:"targets"`
+		}
+		var walk func([]json.RawMessage)
+		walk = func(raw []json.RawMessage) {
+			for _, r := range raw {
+				var p panel
+				if err := json.Unmarshal(r, &p); err != nil {
+					t.Fatalf("%s: %v", f, err)
+				}
+				if p.Type == "row" {
+					walk(p.Panels)
+					continue
+				}
+				key := filepath.Base(f) + "/" + p.Title
+				if len(p.Targets) == 0 {
+					t.Errorf("%s: a panel without queries", key)
+				}
+				for _, tg := range p.Targets {
+					kind := tg.Datasource.Type
+					if kind == "" {
+						kind = p.Datasource.Type
+					}
+					q := tg.Expr
+					if kind == "tempo" {
+						q = tg.Query
+					}
+					if kind == "prometheus" {
+						// longest names first ($instance before $in...)
+						keys := make([]string, 0, len(vars))
+						for k := range vars {
+							keys = append(keys, k)
+						}
+						sort.Slice(keys, func(i, j int) bool { return len(keys[i]) > len(keys[j]) })
+						for _, k := range keys {
+							q = strings.ReplaceAll(q, k, vars[k])
+						}
+						if left := varRef.FindString(q); left != "" {
+							t.Errorf("%s: unresolved variable %s in %q", key, left, q)
+							continue
+						}
+					}
+					out = append(out, panelQuery{key: key, kind: kind, query: q})
+				}
+			}
+		}
+		walk(d.Panels)
+	}
+	return out
+}
+
+// logIntent: each Loki panel query -> the LogsQL query that shows the same intent on the demo's
+// VictoriaLogs (fields as the agent's file_log and the OTLP log path store them).
+var logIntent = map[string]string{
+	// Error logs: any service, level error or fatal.
+	`{service_name=~".+"} | detected_level=~"error|fatal"`: `_time:15m severity_number:range[17, 24]`,
+	// Authentication failures: "auth" in the line, level warn or error.
+	`{service_name=~".+"} |= "auth" | detected_level=~"warn|error"`: `_time:15m _msg:~"auth" severity_number:range[13, 20]`,
+}
+
+// traceIntent: each Tempo (TraceQL) panel query -> a Jaeger search of the FraiseQL service:
+// tags (JSON) and minimum duration; the span-level condition on graphql.operation.type is
+// checked on the traces found.
+var traceIntent = map[string]struct {
+	tags        string
+	minDuration string
+	opType      string // "" = any value, else the value graphql.operation.type must have
+}{
+	`{ span.graphql.operation.type != nil && status = error }`:         {tags: `{"error":"true"}`},
+	`{ span.graphql.operation.type = "mutation" && duration > 500ms }`: {minDuration: "500ms", opType: "mutation"},
+	`{ span.graphql.operation.type != nil && duration > 150ms }`:       {minDuration: "150ms"},
+}
+
+func checkDashboards(t *testing.T, s *stack, started time.Time) {
+	queries := dashboardQueries(t, s.root)
+	prom, logs, traces := s.get(t, "PROMETHEUS_URL"), s.get(t, "LOGS_URL"), s.get(t, "TRACES_URL")
+	panels := map[string]bool{}
+	for _, q := range queries {
+		panels[q.key] = true
+	}
+	var empty []string
+	// Rate windows, recording rules over 5 m and anomaly warm-up need a few minutes of data.
+	eventually(t, time.Until(started.Add(10*time.Minute)), 30*time.Second, fmt.Sprintf("all %d panels (%d queries) show data", len(panels), len(queries)), func() error {
+		empty = empty[:0]
+		for _, q := range queries {
+			if _, ok := emptyOK[q.key]; ok {
+				continue
+			}
+			if err := panelHasData(q, prom, logs, traces); err != nil {
+				empty = append(empty, fmt.Sprintf("%s [%s] %v", q.key, q.kind, err))
+			}
+		}
+		if len(empty) > 0 {
+			return fmt.Errorf("%d queries without data:\n  %s", len(empty), strings.Join(empty, "\n  "))
+		}
+		return nil
+	})
+	t.Logf("%d panels, %d queries: all show data (%d allowed empty)", len(panels), len(queries), len(emptyOK))
+}
+
+func panelHasData(q panelQuery, prom, logs, traces string) error {
+	switch q.kind {
+	case "prometheus":
+		n, _, err := promQuery(prom, q.query)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("empty: %s", q.query)
+		}
+		return nil
+	case "loki":
+		lq, ok := logIntent[q.query]
+		if !ok {
+			return fmt.Errorf("no intent for log query %q: add its LogsQL equivalent to logIntent", q.query)
+		}
+		recs, err := logsQuery(logs, lq, 5)
+		if err != nil {
+			return err
+		}
+		if len(recs) == 0 {
+			return fmt.Errorf("no log for %q (LogsQL %q)", q.query, lq)
+		}
+		return nil
+	case "tempo":
+		in, ok := traceIntent[q.query]
+		if !ok {
+			return fmt.Errorf("no intent for trace query %q: add its Jaeger search to traceIntent", q.query)
+		}
+		extra := url.Values{}
+		if in.tags != "" {
+			extra.Set("tags", in.tags)
+		}
+		if in.minDuration != "" {
+			extra.Set("minDuration", in.minDuration)
+		}
+		now := time.Now()
+		trs, err := jaegerSearch(traces, service, now.Add(-30*time.Minute), now, 50, extra)
+		if err != nil {
+			return err
+		}
+		for _, tr := range trs {
+			for _, sp := range tr.Spans {
+				for _, tag := range sp.Tags {
+					if tag.Key == "graphql.operation.type" && (in.opType == "" || fmt.Sprint(tag.Value) == in.opType) {
+						return nil
+					}
+				}
+			}
+		}
+		return fmt.Errorf("no trace for %q among %d Jaeger results", q.query, len(trs))
+	default:
+		return fmt.Errorf("unknown datasource type %q", q.kind)
+	}
+}
