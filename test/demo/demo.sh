@@ -438,19 +438,25 @@ start_app() {
 	mkdir -p "$DEMO_DIR/logs"
 	if [ -x "$DEMO_BIN" ]; then
 		local dsn
-		dsn="postgres://$DB_USER:$(cat "$DEMO_DIR/secrets/fraiseql-db-password")@127.0.0.1:$(env_get pgbouncer PGSTATS_PGBOUNCER_PORT)/$DB_NAME?sslmode=disable"
+		local pw replica_dsn
+		pw=$(cat "$DEMO_DIR/secrets/fraiseql-db-password")
+		dsn="postgres://$DB_USER:$pw@127.0.0.1:$(env_get pgbouncer PGSTATS_PGBOUNCER_PORT)/$DB_NAME?sslmode=disable"
+		replica_dsn="postgres://$DB_USER:$pw@127.0.0.1:$(env_get postgres PGSTATS_REPLICA_PORT)/$DB_NAME?sslmode=disable"
 		# shellcheck disable=SC2046
+		# Writes through PgBouncer (transaction pooling) on the primary; read-only resolvers
+		# go straight to the streaming replica.
 		start_daemon fraiseql-demo env $(otel_env fraiseql) "$DEMO_BIN" serve \
 			--listen "127.0.0.1:$P_DEMO" --admin "127.0.0.1:$P_DEMO_ADMIN" \
-			--db "$dsn" --log-file "$DEMO_DIR/logs/fraiseql-demo.log"
+			--db "$dsn" --replica-db "$replica_dsn" --log-file "$DEMO_DIR/logs/fraiseql-demo.log"
 		wait_tcp "$P_DEMO" 60 || die "fraiseql-demo not listening on $P_DEMO (log: $FRAISEQL_ENV_DIR/fraiseql-demo.log)"
 		# shellcheck disable=SC2046
 		start_daemon fraiseql-edge env $(otel_env fraiseql-edge) "$DEMO_BIN" edge \
-			--listen "127.0.0.1:$P_EDGE" --upstream "http://127.0.0.1:$P_DEMO"
+			--listen "127.0.0.1:$P_EDGE" --upstream "http://127.0.0.1:$P_DEMO" \
+			--log-file "$DEMO_DIR/logs/fraiseql-edge.log"
 		wait_tcp "$P_EDGE" 30 || die "fraiseql-edge not listening on $P_EDGE (log: $FRAISEQL_ENV_DIR/fraiseql-edge.log)"
 		# shellcheck disable=SC2046
 		start_daemon fraiseql-load env $(otel_env fraiseql-load) "$DEMO_BIN" load \
-			--target "http://127.0.0.1:$P_EDGE" --rps "${FRAISEQL_DEMO_RPS:-20}"
+			--target "http://127.0.0.1:$P_EDGE/graphql" --rps "${FRAISEQL_DEMO_RPS:-5}"
 	else
 		# Stand-in until the demo service exists: telemetrygen sends traces, metrics and logs
 		# to the agent at a low rate.
