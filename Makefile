@@ -59,7 +59,7 @@ lint: ## gofmt check and go vet
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	cd bench && $(GO) vet ./...
-	cd tools/monitoring && $(GO) vet ./...
+	cd tools/monitoring && $(GO) vet ./... && $(GO) vet -tags demo ./demo/
 	cd examples/fraiseql-demo && $(GO) vet ./...
 
 generate: ## run mdatagen for every component (pinned in internal/tools)
@@ -101,7 +101,7 @@ bench-dashboards: ## dashboard query latency on 7 days of backfilled data (Prome
 dashboards: ## regenerate configs/grafana/dashboards from tools/monitoring/cmd/dashgen
 	cd tools/monitoring && $(GO) run ./cmd/dashgen
 
-test: lint test-unit test-e2e test-monitoring test-integration ## everything CI runs
+test: lint test-unit test-e2e test-monitoring test-integration e2e ## everything CI runs (the demo's end-to-end test last)
 
 # ---- the demo stack (test/demo/demo.sh; README "Try it") ----
 # Programs the demo runs besides the collector, built into bin/demo/ through the shared Go

@@ -594,8 +594,44 @@ status() {
 	done
 }
 
+# usage [SECONDS]: CPU (share of one core, averaged over SECONDS, default 60) and resident
+# memory of every running part, and the totals (docs/benchmarks.md).
+usage() {
+	local secs=${1:-60} p pid hz names=() pids=() t0=() t1=() total_cpu=0 total_rss=0
+	hz=$(getconf CLK_TCK)
+	for p in postgres-primary postgres-replica pgbouncer "${PARTS[@]}"; do
+		is_running "$p" || continue
+		names+=("$p")
+		pids+=("$(cat "$FRAISEQL_ENV_DIR/$p.pid")")
+	done
+	# PostgreSQL's backends are children of the postmaster: count the whole process tree.
+	tree_ticks() { # PID: utime+stime of PID and its descendants
+		local all
+		all=$(ps -o pid= --ppid "$1" 2>/dev/null | xargs -r)
+		awk '{print $14+$15}' "/proc/$1/stat" $(for c in $all; do echo "/proc/$c/stat"; done) 2>/dev/null | paste -sd+ | bc
+	}
+	tree_rss() { # PID: resident KiB of PID and its children
+		ps -o rss= -p "$1" --ppid "$1" 2>/dev/null | paste -sd+ | bc
+	}
+	local i
+	for i in "${!pids[@]}"; do t0[i]=$(tree_ticks "${pids[i]}"); done
+	sleep "$secs"
+	printf '%-18s %8s %9s\n' part 'CPU %' 'RSS MiB'
+	for i in "${!pids[@]}"; do
+		t1[i]=$(tree_ticks "${pids[i]}")
+		local cpu rss
+		cpu=$(echo "scale=1; (${t1[i]:-0} - ${t0[i]:-0}) * 100 / $hz / $secs" | bc)
+		rss=$(tree_rss "${pids[i]}")
+		total_cpu=$(echo "$total_cpu + $cpu" | bc)
+		total_rss=$((total_rss + ${rss:-0}))
+		printf '%-18s %8s %9s\n' "${names[i]}" "$cpu" "$((${rss:-0} / 1024))"
+	done
+	printf '%-18s %8s %9s\n' total "$total_cpu" "$((total_rss / 1024))"
+}
+
 case ${1:-} in
 start) start ;;
+usage) usage "${2:-60}" ;;
 stop) stop ;;
 status) status ;;
 part) # start one part (and nothing else): databases fakes victorialogs jaeger alertmanager prometheus collectors app

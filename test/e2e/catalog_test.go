@@ -34,10 +34,13 @@ func TestCatalogNamesOnTheBinary(t *testing.T) {
 		"E2E_TELEMETRY_PORT="+telPort, "E2E_WEBHOOK_PORT="+hookPort, "E2E_DOWN_PORT="+downPort)
 
 	send := func(signal string, args ...string) { sendGen(t, gen, otlpPort, signal, args...) }
-	// Two scored gauges (one given unit s by the transform processor), then a third
-	// selected one that max_series rejects.
+	// Two scored gauges (one given unit s by the transform processor) and a counter, then a
+	// fourth selected series that max_series rejects.
 	send("metrics", "--otlp-metric-name", "fraiseql.e2e.gauge", "--metric-type", "Gauge", "--metrics", "30", "--rate", "50")
 	send("metrics", "--otlp-metric-name", "fraiseql.e2e.latency", "--metric-type", "Gauge", "--metrics", "30", "--rate", "50")
+	// A unitless cumulative counter, scored as a rate: its bands carry unit 1/s (_per_second).
+	send("metrics", "--otlp-metric-name", "fraiseql.e2e.rate", "--metric-type", "Sum", "--aggregation-temporality", "cumulative",
+		"--metrics", "30", "--rate", "50")
 	send("metrics", "--otlp-metric-name", "fraiseql.e2e.rejected", "--metric-type", "Gauge", "--metrics", "3", "--rate", "50")
 	// 30 series of one counter against a limit of 10: overflow and top offenders.
 	send("metrics", "--otlp-metric-name", "fraiseql.e2e.counter", "--metric-type", "Sum", "--aggregation-temporality", "delta",

@@ -16,7 +16,7 @@ func GraphQLOperations() (dashboard.Dashboard, error) {
 		WithPanel(withBand(ts("Operations/s by type, with anomaly band", "ops", 12, 8,
 			q("A", `sum by (graphql_operation_type) (graphql:operations:rate5m{job=~"$job"})`, "{{graphql_operation_type}}")), 'B',
 			func(b string) string {
-				return `sum(anomaly_` + b + `{anomaly_metric="traces.span.metrics.calls", ` + serverSel + `})`
+				return `sum(anomaly_` + b + `_per_second{anomaly_metric="traces.span.metrics.calls", ` + serverSel + `})`
 			})).
 		WithPanel(ts("Error ratio by type (span status ERROR)", "percentunit", 12, 8,
 			q("A", `graphql:operation_error_ratio:rate5m{job=~"$job"}`, "{{job}} {{graphql_operation_type}}"))).

@@ -24,7 +24,7 @@ func ServiceHealth() (dashboard.Dashboard, error) {
 		WithPanel(withBand(ts("Requests/s by job, with anomaly band", "reqps", 12, 8,
 			q("A", `sum by (job) (graphql:http_requests:rate5m{job=~"$job"})`, "{{job}}")), 'B',
 			func(b string) string {
-				return `sum(anomaly_` + b + `{anomaly_metric="traces.span.metrics.calls", ` + serverSel + `})`
+				return `sum(anomaly_` + b + `_per_second{anomaly_metric="traces.span.metrics.calls", ` + serverSel + `})`
 			})).
 		WithPanel(withLimit(ts("5xx ratio by job", "percentunit", 12, 8,
 			q("A", `graphql:error_ratio:rate5m{job=~"$job"}`, "{{job}} 5m"),

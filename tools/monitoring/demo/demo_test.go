@@ -3,6 +3,9 @@
 package demo
 
 import (
+	"bytes"
+	"fmt"
+	"net/http"
 	"os"
 	"strconv"
 	"testing"
@@ -19,6 +22,12 @@ func TestDemo(t *testing.T) {
 	started := time.Now()
 	n := nonce()
 	t.Logf("probe nonce %s", n)
+
+	// A little trouble, as in production: some server errors (5xx, error spans and logs, an
+	// error-budget alert), one client over its rate limit and a mislabelled metric over the
+	// cardinality limit, so that the error, rate-limit and top-offender panels and the traces
+	// have something to show.
+	setFaults(t, s, fmt.Sprintf(`{"error_rate":0.03,"rate_limit_storm":25,"cardinality_burst":%d}`, envInt(t, s, "MAX_SERIES_PER_METRIC")+100))
 
 	// Probes go in first so the stores have them by the time the checks look.
 	alert := startAlertProbe(t, s, n)
@@ -48,6 +57,29 @@ func TestDemo(t *testing.T) {
 	t.Run("start_stop_twice_leaves_nothing", func(t *testing.T) {
 		stopAndCheck(t, s.root, 0)
 		startStopTwice(t, s.root)
+	})
+}
+
+// setFaults switches the demo service's faults (admin API) and restores the previous switches
+// when the test ends.
+func setFaults(t *testing.T, s *stack, patch string) {
+	t.Helper()
+	admin := s.get(t, "DEMO_ADMIN_URL") + "/faults"
+	before, err := getBody(admin)
+	if err != nil {
+		t.Fatalf("demo admin API: %v", err)
+	}
+	if err := post(admin, "application/json", []byte(patch)); err != nil {
+		t.Fatalf("setting faults %s: %v", patch, err)
+	}
+	t.Cleanup(func() {
+		req, _ := http.NewRequest(http.MethodPut, admin, bytes.NewReader(before))
+		req.Header.Set("Content-Type", "application/json")
+		if resp, err := httpc.Do(req); err != nil {
+			t.Errorf("restoring the demo's faults: %v", err)
+		} else {
+			resp.Body.Close()
+		}
 	})
 }
 

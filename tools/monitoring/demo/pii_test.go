@@ -112,7 +112,7 @@ func (p *piiProbe) check(t *testing.T, alert *alertProbe) {
 	// Prometheus: the probe series arrives; no label value anywhere holds a raw value.
 	prom := s.get(t, "PROMETHEUS_URL")
 	eventually(t, 3*time.Minute, 5*time.Second, "the PII probe metric in Prometheus", func() error {
-		n, samples, err := promQuery(prom, `e2e_pii_probe{probe="`+p.n+`"}`)
+		n, samples, err := promQuery(prom, `last_over_time(e2e_pii_probe{probe="`+p.n+`"}[30m])`)
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,24 @@ import (
 // absentOK: catalog metrics the demo does not produce, with the reason. Everything else of the
 // catalog must arrive in Prometheus under its catalog name (derived with otlptranslator, as
 // the exporters do).
-var absentOK = map[string]string{}
+var absentOK = map[string]string{
+	// Failure counters the collector creates at the first failure: a healthy stack has none.
+	"otelcol_exporter_enqueue_failed_log_records":            "created at the first queue drop",
+	"otelcol_exporter_enqueue_failed_metric_points":          "created at the first queue drop",
+	"otelcol_exporter_enqueue_failed_spans":                  "created at the first queue drop",
+	"otelcol_exporter_send_failed_log_records":               "created at the first failed send",
+	"otelcol_exporter_send_failed_spans":                     "created at the first failed send",
+	"otelcol_processor_memory_limiter_refused_log_records":   "created at the first refusal",
+	"otelcol_processor_memory_limiter_refused_metric_points": "created at the first refusal",
+	"otelcol_processor_memory_limiter_refused_spans":         "created at the first refusal",
+	// The incident exporter's error and retry counters: created at the first error or retry.
+	"otelcol_exporter_incident_notification_retries":  "created at the first retried notification",
+	"otelcol_exporter_incident_notifications_dropped": "created at the first dropped notification",
+	"otelcol_exporter_incident_points_invalid":        "created at the first invalid point",
+	"otelcol_exporter_incident_state_store_errors":    "created at the first state store error",
+	"otelcol_exporter_incident_suppressed":            "created at the first suppressed notification",
+	"otelcol_exporter_incident_template_errors":       "created at the first template error",
+}
 
 // requiredSources: every one must have at least one metric present (the list: app,
 // host, pgstats with PgBouncer, span_metrics, anomaly, the collectors' own).

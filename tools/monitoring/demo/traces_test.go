@@ -25,15 +25,15 @@ import (
 // Tolerance of that share: the probabilistic policy keeps each such trace independently with
 // probability p (a hash of the random trace id), so the kept count is Binomial(n, p). We accept
 // |kept/n - p| <= 4.5 * sqrt(p(1-p)/n) + 0.01: 4.5 standard deviations make a false failure
-// about 1 in 150,000 runs (normal approximation, n >= 400 so n*p >= 20 at p = 5 %), and the
+// about 1 in 150,000 runs (normal approximation; n >= 1000 ordinary requests, so n*p >= 50 at p = 5 %), and the
 // extra point covers traces kept for reasons the log line cannot show (an error span in a
 // resolver of a request that still answered 200, edge latency pushing a trace over the
-// threshold). At p = 5 % and n = 2000 that is 5 % ± 3.2 points; a sampler keeping 10 % or 0 %
+// threshold). At p = 5 % and n = 1000 that is 5 % ± 4.1 points, at n = 3000 ± 2.8; a sampler keeping 10 % or 0 %
 // fails.
 const (
 	service      = "fraiseql"
 	edgeService  = "fraiseql-edge"
-	minOrdinary  = 400
+	minOrdinary  = 1000
 	sigmas       = 4.5
 	contaminated = 0.01
 )
