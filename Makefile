@@ -140,7 +140,7 @@ demo-stop: ## stop the demo stack (by pid; nothing is left listening)
 # twice leaves nothing behind. E2E_RUN=regexp selects checks (go test -run).
 E2E_RUN ?= .
 e2e: $(DIST) demo-tools $(DEMO_SERVICE_TARGET) ## end-to-end test of the whole chain on the demo stack (<= 15 min)
-	cd tools/monitoring && TELEMETRYGEN=$$($(TOOLS) telemetrygen) \
+	tg=$$($(TOOLS) telemetrygen) && cd tools/monitoring && TELEMETRYGEN=$$tg \
 		VICTORIALOGS_BINARY=$(DEMO_BIN)/victoria-logs-$(VICTORIALOGS_VERSION) \
 		$(GO) test -count=1 -tags demo -timeout 15m -run '$(E2E_RUN)' -v ./demo/
 

@@ -184,6 +184,26 @@ func (tr jaegerTrace) services() map[string]int {
 	return out
 }
 
+// rootService: the service of the span without a parent ("" when there is none or several).
+func (tr jaegerTrace) rootService() string {
+	root := ""
+	for _, s := range tr.Spans {
+		hasParent := false
+		for _, r := range s.References {
+			if r.RefType == "CHILD_OF" && r.TraceID == tr.TraceID {
+				hasParent = true
+			}
+		}
+		if !hasParent {
+			if root != "" {
+				return ""
+			}
+			root = tr.Processes[s.ProcessID].ServiceName
+		}
+	}
+	return root
+}
+
 // complete: one root, every parent reference resolves inside the trace.
 func (tr jaegerTrace) complete() error {
 	ids := map[string]bool{}

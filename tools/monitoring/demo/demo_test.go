@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"sync"
 	"strconv"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ func TestDemo(t *testing.T) {
 	// error-budget alert), one client over its rate limit and a mislabelled metric over the
 	// cardinality limit, so that the error, rate-limit and top-offender panels and the traces
 	// have something to show.
-	setFaults(t, s, fmt.Sprintf(`{"error_rate":0.03,"rate_limit_storm":25,"cardinality_burst":%d}`, envInt(t, s, "MAX_SERIES_PER_METRIC")+100))
+	restoreFaults := setFaults(t, s, fmt.Sprintf(`{"error_rate":0.03,"rate_limit_storm":25,"cardinality_burst":%d}`, envInt(t, s, "MAX_SERIES_PER_METRIC")+100))
 
 	// Probes go in first so the stores have them by the time the checks look.
 	alert := startAlertProbe(t, s, n)
@@ -45,6 +46,7 @@ func TestDemo(t *testing.T) {
 		t.Run("traces_sampled_and_complete", func(t *testing.T) { t.Parallel(); checkTraces(t, s, started) })
 	})
 	alert.stop()
+	restoreFaults()
 
 	if !s.owned {
 		t.Log("the stack was already running: not stopping it, start/stop check skipped")
@@ -60,9 +62,9 @@ func TestDemo(t *testing.T) {
 	})
 }
 
-// setFaults switches the demo service's faults (admin API) and restores the previous switches
-// when the test ends.
-func setFaults(t *testing.T, s *stack, patch string) {
+// setFaults switches the demo service's faults (admin API); the returned function (also run
+// at cleanup, once) restores the previous switches.
+func setFaults(t *testing.T, s *stack, patch string) func() {
 	t.Helper()
 	admin := s.get(t, "DEMO_ADMIN_URL") + "/faults"
 	before, err := getBody(admin)
@@ -72,15 +74,21 @@ func setFaults(t *testing.T, s *stack, patch string) {
 	if err := post(admin, "application/json", []byte(patch)); err != nil {
 		t.Fatalf("setting faults %s: %v", patch, err)
 	}
-	t.Cleanup(func() {
-		req, _ := http.NewRequest(http.MethodPut, admin, bytes.NewReader(before))
-		req.Header.Set("Content-Type", "application/json")
-		if resp, err := httpc.Do(req); err != nil {
-			t.Errorf("restoring the demo's faults: %v", err)
-		} else {
+	var once sync.Once
+	restore := func() {
+		once.Do(func() {
+			req, _ := http.NewRequest(http.MethodPut, admin, bytes.NewReader(before))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := httpc.Do(req)
+			if err != nil {
+				t.Errorf("restoring the demo's faults: %v", err)
+				return
+			}
 			resp.Body.Close()
-		}
-	})
+		})
+	}
+	t.Cleanup(restore)
+	return restore
 }
 
 func envInt(t *testing.T, s *stack, key string) int {

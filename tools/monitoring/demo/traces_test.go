@@ -115,9 +115,20 @@ func checkTraces(t *testing.T, s *stack, started time.Time) {
 				missing = append(missing, fmt.Sprintf("%s (%s, %.0f ms)", r.traceID, r.level, r.duration))
 				continue
 			}
+			// Complete: one root and every parent present (a lost edge span leaves the service's
+			// server span with a dangling parent). Requests that entered through the edge (root
+			// in the edge or the load driver) must hold spans of both services; the fault
+			// switches' own traffic (rate-limit storm, auth attack) starts inside the service.
 			svcs := tr.services()
-			if err := tr.complete(); err != nil || svcs[service] == 0 || svcs[edgeService] == 0 {
-				incomplete = append(incomplete, fmt.Sprintf("%s: services %v, %v", r.traceID, svcs, err))
+			err := tr.complete()
+			if err == nil && svcs[service] == 0 {
+				err = fmt.Errorf("no span of %s", service)
+			}
+			if root := tr.rootService(); err == nil && root != service && svcs[edgeService] == 0 {
+				err = fmt.Errorf("root in %s but no span of %s", root, edgeService)
+			}
+			if err != nil {
+				incomplete = append(incomplete, fmt.Sprintf("%s: services %v: %v", r.traceID, svcs, err))
 			}
 		case r.level == "info" && r.duration < slowMS/2:
 			ordinary++
