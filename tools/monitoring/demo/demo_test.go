@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"sync"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
