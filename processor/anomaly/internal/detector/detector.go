@@ -66,7 +66,7 @@ type Config struct {
 // DefaultConfig returns the shipped parameters.
 func DefaultConfig() Config {
 	return Config{
-		Warmup:    10,
+		Warmup:    150,
 		FastAlpha: 0.2,
 		SlowAlpha: 0.01,
 		DiffAlpha: 0.1,
@@ -121,7 +121,7 @@ func New(cfg Config) *Detector {
 	d := &Detector{cfg: cfg}
 	if cfg.Resonance {
 		d.res = new(resonance)
-		d.res.reset()
+		d.res.reset(cfg.Warmup)
 	}
 	return d
 }
