@@ -43,7 +43,7 @@ const (
 	resWin     = 8     // downsampled values per feature window
 	resDim     = 2 * resWin
 	resCode    = 2 * resDim // complement-coded length
-	resClamp   = 1e150 // inputs are clamped to ±resClamp so ranges stay finite
+	resClamp   = 1e150      // inputs are clamped to ±resClamp so ranges stay finite
 )
 
 // resonance is the per-series state of the resonance scorer.
@@ -78,8 +78,12 @@ type resonance struct {
 // reset prepares a fresh series whose warm-up is warmup points: the
 // block size is warmup/resWarmDS (rounded, at least 1), so the batch
 // training sees resWarmDS downsampled values whatever the warm-up.
-func (r *resonance) reset(warmup int) {
-	*r = resonance{lastAnomI: math.MinInt32, blk: max(1, (warmup+resWarmDS/2)/resWarmDS)}
+func (r *resonance) reset(warmup int) { r.resetBlock(blockSize(warmup)) }
+
+func blockSize(warmup int) int { return max(1, (warmup+resWarmDS/2)/resWarmDS) }
+
+func (r *resonance) resetBlock(blk int) {
+	*r = resonance{lastAnomI: math.MinInt32, blk: max(1, blk)}
 }
 
 // update takes one finite value and returns the confidence in [0,1] of a
