@@ -61,13 +61,6 @@ type Config struct {
 	// Resonance adds the resonance scorer (see resonance.go): a resonance
 	// failure scores FireLevel + (1 − FireLevel)·confidence.
 	Resonance bool
-	// Members (experimental) runs this many resonance scorers with block
-	// sizes b-1, b, b+1, ... around the derived b; Vote of them must fail
-	// within two blocks for a failure to count.
-	Members, Vote int
-	// ResK (experimental): when > 0 a resonance failure of confidence c
-	// scores 0.5 + 0.5·tanh(ResK·(c+ResB)) instead of FireLevel + (1−FireLevel)·c.
-	ResK, ResB float64
 }
 
 // DefaultConfig returns the shipped parameters.
@@ -121,13 +114,6 @@ type Detector struct {
 	diff      float64
 	env       [numFeat]envelope
 	res       *resonance
-	more      []member
-}
-
-type member struct {
-	r  *resonance
-	c  float64
-	at int
 }
 
 // New returns a detector for one fresh series.
@@ -136,15 +122,6 @@ func New(cfg Config) *Detector {
 	if cfg.Resonance {
 		d.res = new(resonance)
 		d.res.reset(cfg.Warmup)
-		if cfg.Members > 1 {
-			b := blockSize(cfg.Warmup)
-			d.more = make([]member, cfg.Members)
-			for i := range d.more {
-				m := new(resonance)
-				m.resetBlock(b + i - (cfg.Members-1)/2)
-				d.more[i] = member{r: m, at: -1 << 30}
-			}
-		}
 	}
 	return d
 }
@@ -216,34 +193,9 @@ func (d *Detector) Update(_ int64, v float64) Result {
 		e.lo -= cfg.Relax * (e.lo - centres[i])
 	}
 	d.n++
-	if d.more != nil {
-		span := 2 * (blockSize(cfg.Warmup) + len(d.more))
-		for i := range d.more {
-			m := &d.more[i]
-			if c := m.r.update(v); c >= 0 {
-				m.c, m.at = c, d.n
-			}
-		}
-		cnt, cs := 0, 0.0
-		for i := range d.more {
-			if d.n-d.more[i].at <= span {
-				cnt++
-				cs = math.Max(cs, d.more[i].c)
-			}
-		}
-		if cnt >= max(1, cfg.Vote) {
-			for i := range d.more {
-				if d.n-d.more[i].at <= span {
-					d.more[i].at = -1 << 30
-				}
-			}
-			if r := d.resScore(cs); r > s {
-				s = math.Min(1, r)
-			}
-		}
-	} else if d.res != nil {
+	if d.res != nil {
 		if c := d.res.update(v); c >= 0 {
-			if r := d.resScore(c); r > s {
+			if r := cfg.FireLevel + (1-cfg.FireLevel)*c; r > s {
 				s = math.Min(1, r)
 			}
 		}
@@ -264,13 +216,6 @@ func (d *Detector) Update(_ int64, v float64) Result {
 	res.Score = s
 	res.Scored = true
 	return d.result(res)
-}
-
-func (d *Detector) resScore(c float64) float64 {
-	if d.cfg.ResK > 0 {
-		return 0.5 + 0.5*math.Tanh(d.cfg.ResK*(c+d.cfg.ResB))
-	}
-	return d.cfg.FireLevel + (1-d.cfg.FireLevel)*c
 }
 
 func (d *Detector) result(r Result) Result {
