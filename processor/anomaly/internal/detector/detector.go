@@ -78,8 +78,13 @@ func DefaultConfig() Config {
 	}
 }
 
+// WarmupGrid is the warm-ups (hence resonance block sizes) the NAB
+// cross-validation chooses from, together with the threshold; the default
+// Warmup is what it picks on the whole corpus.
+func WarmupGrid() []int { return []int{100, 125, 150, 175, 200} }
+
 // DefaultThreshold is the alert threshold the default configuration is tuned for.
-const DefaultThreshold = 0.6
+const DefaultThreshold = 0.61
 
 // Result is the outcome of one point.
 type Result struct {
