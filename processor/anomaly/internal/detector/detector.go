@@ -37,10 +37,7 @@
 // NaN and ±Inf are neither scored nor learned.
 package detector
 
-import (
-	"math"
-	"time"
-)
+import "math"
 
 // Config tunes the detector. DefaultConfig is what the processor ships.
 type Config struct {
@@ -64,11 +61,6 @@ type Config struct {
 	// Resonance adds the resonance scorer (see resonance.go): a resonance
 	// failure scores FireLevel + (1 − FireLevel)·confidence.
 	Resonance bool
-	// Season (experimental): when > 0, an hour-of-day profile; the residual
-	// against it is a fifth envelope feature once an hour has been seen Season times.
-	Season      int
-	SeasonAlpha float64
-	SeasonLevel bool
 }
 
 // DefaultConfig returns the shipped parameters.
@@ -127,10 +119,6 @@ type Detector struct {
 	diff      float64
 	env       [numFeat]envelope
 	res       *resonance
-	season    [24]float32
-	scnt      [24]uint8
-	senv      envelope
-	sfed      int
 }
 
 // New returns a detector for one fresh series.
@@ -150,7 +138,7 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // Update scores v and learns from it. ts (Unix nanoseconds) is accepted for
 // the caller's convenience and does not influence the score.
-func (d *Detector) Update(ts int64, v float64) Result {
+func (d *Detector) Update(_ int64, v float64) Result {
 	if !finite(v) {
 		return d.result(Result{Expected: d.fast})
 	}
@@ -160,7 +148,6 @@ func (d *Detector) Update(ts int64, v float64) Result {
 		for i := range d.env {
 			d.env[i] = envelope{lo: math.Inf(1), hi: math.Inf(-1)}
 		}
-		d.senv = envelope{lo: math.Inf(1), hi: math.Inf(-1)}
 	}
 	expected := d.fast
 	d.fast += cfg.FastAlpha * (v - d.fast)
@@ -176,31 +163,39 @@ func (d *Detector) Update(ts int64, v float64) Result {
 	s := 0.0
 	scoring := d.n >= cfg.Warmup
 	for i, u := range feats {
-		if r := d.env[i].observe(u, centres[i], scoring, i == featFlat, cfg); r > s {
-			s = r
-		}
-	}
-	if cfg.Season > 0 {
-		h := int((ts / int64(time.Hour)) % 24)
-		if h < 0 {
-			h += 24
-		}
-		x := v
-		if cfg.SeasonLevel {
-			x = d.fast
-		}
-		if d.scnt[h] >= uint8(cfg.Season) {
-			u := x - float64(d.season[h])
-			if r := d.senv.observe(u, 0, d.sfed >= cfg.Warmup, false, cfg); r > s && scoring {
+		e := &d.env[i]
+		if scoring && (u > e.hi || u < e.lo) {
+			width := e.hi - e.lo
+			if w := 1e-9 * (1 + math.Abs(u)); width < w {
+				width = w
+			}
+			side := 1
+			edge := e.hi
+			if u < e.lo {
+				side, edge = -1, e.lo
+			}
+			if e.run != side {
+				e.run, e.anchor, e.awidth = side, edge, width
+			}
+			ex := math.Abs(u-e.anchor) / e.awidth
+			if r := 0.5 + 0.5*math.Tanh(cfg.K*ex); r > s {
 				s = r
 			}
-			d.sfed++
 		}
-		a := math.Max(cfg.SeasonAlpha, 1/float64(int(d.scnt[h])+1))
-		d.season[h] += float32(a * (x - float64(d.season[h])))
-		if d.scnt[h] < 255 {
-			d.scnt[h]++
+		if scoring && u <= e.hi && u >= e.lo {
+			e.run = 0
 		}
+		if u < e.lo {
+			e.lo = u
+		}
+		if u > e.hi {
+			e.hi = u
+		}
+		if i == featFlat && !finite(centres[i]) {
+			centres[i] = u
+		}
+		e.hi -= cfg.Relax * (e.hi - centres[i])
+		e.lo -= cfg.Relax * (e.lo - centres[i])
 	}
 	d.n++
 	if d.res != nil {
@@ -226,43 +221,6 @@ func (d *Detector) Update(ts int64, v float64) Result {
 	res.Score = s
 	res.Scored = true
 	return d.result(res)
-}
-
-// observe scores feature value u against the envelope (when scoring) and
-// learns it; centre is where the envelope relaxes to.
-func (e *envelope) observe(u, centre float64, scoring, flat bool, cfg *Config) float64 {
-	s := 0.0
-	if scoring && (u > e.hi || u < e.lo) {
-		width := e.hi - e.lo
-		if w := 1e-9 * (1 + math.Abs(u)); width < w {
-			width = w
-		}
-		side := 1
-		edge := e.hi
-		if u < e.lo {
-			side, edge = -1, e.lo
-		}
-		if e.run != side {
-			e.run, e.anchor, e.awidth = side, edge, width
-		}
-		ex := math.Abs(u-e.anchor) / e.awidth
-		s = 0.5 + 0.5*math.Tanh(cfg.K*ex)
-	}
-	if scoring && u <= e.hi && u >= e.lo {
-		e.run = 0
-	}
-	if u < e.lo {
-		e.lo = u
-	}
-	if u > e.hi {
-		e.hi = u
-	}
-	if flat && !finite(centre) {
-		centre = u
-	}
-	e.hi -= cfg.Relax * (e.hi - centre)
-	e.lo -= cfg.Relax * (e.lo - centre)
-	return s
 }
 
 func (d *Detector) result(r Result) Result {
