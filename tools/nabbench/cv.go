@@ -11,7 +11,7 @@ import (
 )
 
 // tradeoffThresholds are the rows of the pages-against-misses table.
-var tradeoffThresholds = []float64{0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9}
+var tradeoffThresholds = []float64{0.5, 0.55, 0.6, 0.61, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9}
 
 // CVReport is what -cv prints as JSON.
 type CVReport struct {

@@ -41,7 +41,8 @@ import "math"
 
 // Config tunes the detector. DefaultConfig is what the processor ships.
 type Config struct {
-	// Warmup is the number of finite points learned before any score.
+	// Warmup is the number of finite points learned before any score. It also
+	// sets the resonance scorer's block size: Warmup/25 points (at least 1).
 	Warmup int
 	// FastAlpha is the EWMA weight of the short-term level.
 	FastAlpha float64

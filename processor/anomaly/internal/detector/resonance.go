@@ -6,7 +6,8 @@ import "math"
 // behind ARTime (Adaptive Resonance Theory over windowed features, Mark
 // Hampton, 2021), written from its published description:
 //
-//   - the series is downsampled by blocks of resStep points, each block kept
+//   - the series is downsampled by blocks of warm-up/resWarmDS points (6 for
+//     the default warm-up of 150), each block kept
 //     as its extreme (the max or the min, whichever is farther from a fast
 //     moving average) unless that extreme is within 10 % of the block mean;
 //   - the downsampled value is normalised by a causal range (min/max of the
