@@ -93,7 +93,7 @@ func OpenPool(ctx context.Context, dsn, name string, size int32, m metric.Meter)
 	if size > 0 {
 		cfg.MaxConns = size
 	}
-	tr, err := telemetry.NewPoolTracer(m, name)
+	tr, err := telemetry.NewPoolTracer(m, name, cfg.ConnConfig.Database)
 	if err != nil {
 		return nil, err
 	}

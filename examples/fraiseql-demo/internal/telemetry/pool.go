@@ -46,7 +46,7 @@ var _ pgx.QueryTracer = (*PoolTracer)(nil)
 // NewPoolTracer builds the tracer for a pool named poolName (db.client.connection.pool.name).
 // Query parameters are recorded on DB spans (db.query.parameter.<n>): they carry PII the
 // agent's piiredact processor must remove before anything leaves the node.
-func NewPoolTracer(m metric.Meter, poolName string) (*PoolTracer, error) {
+func NewPoolTracer(m metric.Meter, poolName, database string) (*PoolTracer, error) {
 	wt, err := m.Float64Histogram("db.client.connection.wait_time", metric.WithUnit("s"),
 		metric.WithDescription("The time it took to obtain an open connection from the pool."),
 		metric.WithExplicitBucketBoundaries(LatencyBuckets...))
@@ -54,7 +54,8 @@ func NewPoolTracer(m metric.Meter, poolName string) (*PoolTracer, error) {
 		return nil, err
 	}
 	return &PoolTracer{
-		Tracer:   otelpgx.NewTracer(otelpgx.WithIncludeQueryParameters(), otelpgx.WithTrimSQLInSpanName()),
+		Tracer: otelpgx.NewTracer(otelpgx.WithIncludeQueryParameters(), otelpgx.WithTrimSQLInSpanName(),
+			otelpgx.WithMeterAttributes(attribute.String("db.namespace", database))),
 		waitTime: wt,
 		poolAttr: attribute.String("db.client.connection.pool.name", poolName),
 	}, nil
