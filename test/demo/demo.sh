@@ -16,6 +16,7 @@
 #   alertmanager        the shipped configs/alertmanager/alertmanager.yml (see alertmanager_config)
 #   prometheus          the shipped rules, remote-write receiver, exemplar storage
 #   gateway-1, gateway-2  the shipped configs/gateway.yaml, static resolver over both replicas
+#   pgstats             the shipped configs/pgstats.yaml: the one Postgres scraper
 #   agent               the shipped configs/agent.yaml
 #   fraiseql-demo, fraiseql-edge, fraiseql-load   the demo service, its edge and the load driver
 #                       (bin/fraiseql-demo); without that binary, telemetrygen sends a stand-in load
@@ -47,7 +48,7 @@ SLOW_TRACE_MS=${FRAISEQL_SLOW_TRACE_MS:-500}
 MAX_SERIES_PER_METRIC=${FRAISEQL_MAX_SERIES_PER_METRIC:-2000}
 
 # Parts in start order; stop goes in reverse. postgres/pgbouncer are handled by test/env.
-PARTS=(incident-fakes victoria-logs jaeger alertmanager prometheus gateway-1 gateway-2 agent
+PARTS=(incident-fakes victoria-logs jaeger alertmanager prometheus gateway-1 gateway-2 pgstats agent
 	fraiseql-demo fraiseql-edge fraiseql-load)
 
 port() { env_port demo "$1"; }
@@ -83,6 +84,8 @@ P_A_OTLP_GRPC=$(port AGENT_OTLP_GRPC_PORT)
 P_A_OTLP_HTTP=$(port AGENT_OTLP_HTTP_PORT)
 P_A_HEALTH=$(port AGENT_HEALTH_PORT)
 P_A_TELEMETRY=$(port AGENT_TELEMETRY_PORT)
+P_S_HEALTH=$(port PGSTATS_HEALTH_PORT)
+P_S_TELEMETRY=$(port PGSTATS_TELEMETRY_PORT)
 P_DEMO=$(port DEMO_GRAPHQL_PORT)
 P_DEMO_ADMIN=$(port DEMO_ADMIN_PORT)
 P_EDGE=$(port DEMO_EDGE_PORT)
@@ -93,6 +96,7 @@ own_ports() {
 		"$P_AM $P_PROM $P_G1_OTLP_GRPC $P_G1_OTLP_HTTP $P_G1_TIER2 $P_G1_HEALTH $P_G1_TELEMETRY" \
 		"$P_G2_OTLP_GRPC $P_G2_OTLP_HTTP $P_G2_TIER2 $P_G2_HEALTH $P_G2_TELEMETRY" \
 		"$P_A_OTLP_GRPC $P_A_OTLP_HTTP $P_A_HEALTH $P_A_TELEMETRY $P_DEMO $P_DEMO_ADMIN $P_EDGE" \
+		"$P_S_HEALTH $P_S_TELEMETRY" \
 		"$(env_get postgres PGSTATS_PRIMARY_PORT) $(env_get postgres PGSTATS_REPLICA_PORT)" \
 		"$(env_get pgbouncer PGSTATS_PGBOUNCER_PORT)"
 }
@@ -361,7 +365,7 @@ start_gateway() { # N
 		FRAISEQL_HEALTH_PORT="$health" FRAISEQL_TELEMETRY_PORT="$tele" \
 		FRAISEQL_GATEWAY_DNS_RESOLVER=false FRAISEQL_GATEWAY_STATIC_RESOLVER=true \
 		FRAISEQL_GATEWAY_STATIC_PEERS="[127.0.0.1:$P_G1_TIER2, 127.0.0.1:$P_G2_TIER2]" \
-		FRAISEQL_TIER2_INSECURE=true \
+		FRAISEQL_TIER2_INSECURE=true FRAISEQL_TIER2_TLS_ENABLED=false \
 		FRAISEQL_TLS_ENABLED=true FRAISEQL_TLS_CERT_FILE="$DEMO_DIR/tls/tls.crt" FRAISEQL_TLS_KEY_FILE="$DEMO_DIR/tls/tls.key" \
 		FRAISEQL_STORAGE_DIR="$DEMO_DIR/gateway-$i" \
 		FRAISEQL_MEMORY_LIMIT_MIB=400 \
@@ -371,12 +375,26 @@ start_gateway() { # N
 		FRAISEQL_LOKI_OTLP_URL="http://127.0.0.1:$P_VL/insert/opentelemetry" \
 		FRAISEQL_TEMPO_OTLP_URL="http://127.0.0.1:$P_J_OTLP_HTTP" \
 		FRAISEQL_ALERTMANAGER_URL="http://127.0.0.1:$P_AM" \
+		"$OTELCOL" --config "$REPO/configs/gateway.yaml"
+}
+
+# pgstats runs once (configs/pgstats.yaml), not on every gateway replica.
+start_pgstats() {
+	need "$OTELCOL" "the collector (make build)"
+	mkdir -p "$DEMO_DIR/pgstats"
+	# shellcheck disable=SC2046
+	start_daemon pgstats env $(collector_env) \
+		FRAISEQL_HEALTH_PORT="$P_S_HEALTH" FRAISEQL_TELEMETRY_PORT="$P_S_TELEMETRY" \
+		FRAISEQL_STORAGE_DIR="$DEMO_DIR/pgstats" \
+		FRAISEQL_MEMORY_LIMIT_MIB=200 \
+		FRAISEQL_PROMETHEUS_RW_URL="http://127.0.0.1:$P_PROM/api/v1/write" \
+		FRAISEQL_ALERTMANAGER_URL="http://127.0.0.1:$P_AM" \
 		FRAISEQL_PG_PRIMARY="$(env_get postgres PGSTATS_PRIMARY_PORT | sed 's/^/127.0.0.1:/')" \
 		FRAISEQL_PG_REPLICA="$(env_get postgres PGSTATS_REPLICA_PORT | sed 's/^/127.0.0.1:/')" \
 		FRAISEQL_PGBOUNCER="$(env_get pgbouncer PGSTATS_PGBOUNCER_PORT | sed 's/^/127.0.0.1:/')" \
 		FRAISEQL_PG_USER=pgstats_mon FRAISEQL_PG_PASSWORD_FILE="$DEMO_DIR/secrets/pg-monitor-password" \
 		FRAISEQL_PG_TLS_INSECURE=true \
-		"$OTELCOL" --config "$REPO/configs/gateway.yaml"
+		"$OTELCOL" --config "$REPO/configs/pgstats.yaml"
 }
 
 start_agent() {
@@ -401,6 +419,8 @@ start_collectors() {
 	start_gateway 2
 	wait_up gateway-1 "http://127.0.0.1:$P_G1_HEALTH/" 60
 	wait_up gateway-2 "http://127.0.0.1:$P_G2_HEALTH/" 60
+	start_pgstats
+	wait_up pgstats "http://127.0.0.1:$P_S_HEALTH/" 60
 	start_agent
 	wait_up agent "http://127.0.0.1:$P_A_HEALTH/" 60
 }
@@ -504,7 +524,7 @@ EOF
 all_running() {
 	[ -f "$ENDPOINTS" ] || return 1
 	local p
-	for p in postgres-primary postgres-replica pgbouncer incident-fakes victoria-logs jaeger alertmanager prometheus gateway-1 gateway-2 agent; do
+	for p in postgres-primary postgres-replica pgbouncer incident-fakes victoria-logs jaeger alertmanager prometheus gateway-1 gateway-2 pgstats agent; do
 		is_running "$p" || return 1
 	done
 	if [ -x "$DEMO_BIN" ]; then

@@ -87,7 +87,7 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(HeaderRequestID, rid)
 	ctx = logging.WithRequest(ctx, logging.RequestInfo{RequestID: rid})
 	server := trace.SpanFromContext(ctx)
-	server.SetAttributes(telemetry.AttrRequestID.String(rid))
+	server.SetAttributes(telemetry.AttrRequestID.String(rid), RouteAttr(r))
 	if IsDebug(r) {
 		server.SetAttributes(telemetry.AttrDebug.Bool(true))
 	}
