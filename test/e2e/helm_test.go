@@ -13,23 +13,18 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/fraiseql/otelcol-fraiseql/internal/datasets"
 )
 
 // The Helm values of deploy/helm/ render with the upstream opentelemetry-collector chart
-// (0.170.0, from ../shared/charts), the rendered objects have the properties docs/deploy.md
+// (0.170.0, from ../shared/charts, internal/datasets), the rendered objects have the properties docs/deploy.md
 // promises, the collector config each one embeds is the shipped configs/<role>.yaml, and
 // the built binary validates it under the container's environment.
 func TestHelmValues(t *testing.T) {
-	chart := filepath.Join(repoRoot(t), "..", "shared", "charts", "opentelemetry-collector")
-	if _, err := os.Stat(filepath.Join(chart, "Chart.yaml")); err != nil {
-		msg := "the opentelemetry-collector chart 0.170.0 is not at " + chart +
-			": get it with `helm pull open-telemetry/opentelemetry-collector --version 0.170.0 --untar -d ../shared/charts` " +
-			"(repository https://open-telemetry.github.io/opentelemetry-helm-charts)"
-		if os.Getenv("CHARTS_REQUIRED") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	// ../shared/charts (or $FRAISEQL_DATA): skipped with where to get it, failed under
+	// CHARTS_REQUIRED (CI).
+	chart := datasets.Dir(t, datasets.Charts)
 	helm := mustEnv(t, "HELM")
 	bin := mustEnv(t, "OTELCOL_BINARY")
 
