@@ -23,7 +23,10 @@ const (
 type SlackMessage struct {
 	Text   string
 	Blocks []map[string]any
-	At     time.Time
+	// Attachments (legacy secondary content): what Alertmanager's slack_configs send, often
+	// without a top-level text; Slack accepts a message with text, blocks or attachments.
+	Attachments []map[string]any
+	At          time.Time
 }
 
 // Slack is a fake incoming webhook: 200 "ok" on success, 400 invalid_payload / no_text,
@@ -47,6 +50,14 @@ type Slack struct {
 func NewSlack() *Slack {
 	f := &Slack{Now: time.Now, Burst: 3}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.handle))
+	return f
+}
+
+// NewSlackUnstarted returns a fake whose server the caller starts (to pick a listener) or
+// whose handler (Server.Config.Handler) the caller mounts on its own server.
+func NewSlackUnstarted() *Slack {
+	f := &Slack{Now: time.Now, Burst: 3}
+	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(f.handle))
 	return f
 }
 
@@ -74,9 +85,7 @@ func (f *Slack) Errors() []string {
 }
 
 func (f *Slack) fail(w http.ResponseWriter, status int, body string) {
-	f.mu.Lock()
-	f.errors = append(f.errors, body)
-	f.mu.Unlock()
+	withLock(&f.mu, func() { f.errors = append(f.errors, body) })
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(body))
 }
@@ -137,10 +146,26 @@ func (f *Slack) Requests() int {
 	return f.requests
 }
 
-func (f *Slack) handle(w http.ResponseWriter, r *http.Request) {
+// accept records m unless the rate limit refuses it.
+func (f *Slack) accept(m SlackMessage) bool {
 	f.mu.Lock()
-	f.requests++
-	f.mu.Unlock()
+	defer f.mu.Unlock()
+	if f.win == nil {
+		burst := f.Burst
+		if burst == 0 {
+			burst = 3
+		}
+		f.win = &window{limit: burst, period: time.Second}
+	}
+	if f.Burst >= 0 && !f.win.allow(m.At) {
+		return false
+	}
+	f.messages = append(f.messages, m)
+	return true
+}
+
+func (f *Slack) handle(w http.ResponseWriter, r *http.Request) {
+	withLock(&f.mu, func() { f.requests++ })
 	if f.serve(w, r) {
 		return
 	}
@@ -154,14 +179,15 @@ func (f *Slack) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in struct {
-		Text   *string          `json:"text"`
-		Blocks []map[string]any `json:"blocks"`
+		Text        *string          `json:"text"`
+		Blocks      []map[string]any `json:"blocks"`
+		Attachments []map[string]any `json:"attachments"`
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
 		f.fail(w, http.StatusBadRequest, "invalid_payload")
 		return
 	}
-	if (in.Text == nil || *in.Text == "") && len(in.Blocks) == 0 {
+	if (in.Text == nil || *in.Text == "") && len(in.Blocks) == 0 && len(in.Attachments) == 0 {
 		f.fail(w, http.StatusBadRequest, "no_text")
 		return
 	}
@@ -174,26 +200,15 @@ func (f *Slack) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := f.Now()
-	f.mu.Lock()
-	if f.win == nil {
-		burst := f.Burst
-		if burst == 0 {
-			burst = 3
-		}
-		f.win = &window{limit: burst, period: time.Second}
-	}
-	if f.Burst >= 0 && !f.win.allow(now) {
-		f.mu.Unlock()
-		w.Header().Set("Retry-After", "1")
-		f.fail(w, http.StatusTooManyRequests, `{"retry_after":1,"ok":false,"error":"rate_limited"}`)
-		return
-	}
 	text := ""
 	if in.Text != nil {
 		text = *in.Text
 	}
-	f.messages = append(f.messages, SlackMessage{Text: text, Blocks: in.Blocks, At: now})
-	f.mu.Unlock()
+	if !f.accept(SlackMessage{Text: text, Blocks: in.Blocks, Attachments: in.Attachments, At: now}) {
+		w.Header().Set("Retry-After", "1")
+		f.fail(w, http.StatusTooManyRequests, `{"retry_after":1,"ok":false,"error":"rate_limited"}`)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte("ok"))
 }

@@ -41,6 +41,14 @@ func NewWebhook(secret []byte) *Webhook {
 	return f
 }
 
+// NewWebhookUnstarted returns a receiver whose server the caller starts or whose handler
+// (Server.Config.Handler) the caller mounts on its own server.
+func NewWebhookUnstarted(secret []byte) *Webhook {
+	f := &Webhook{Secret: secret, Now: time.Now}
+	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(f.handle))
+	return f
+}
+
 // ResetScript drops the forced responses not yet served.
 func (f *Webhook) ResetScript() { f.reset() }
 
@@ -86,9 +94,7 @@ func (f *Webhook) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(f.Secret) > 0 && !f.verify(r.Header.Get("X-Incident-Timestamp"), r.Header.Get("X-Incident-Signature"), body) {
-		f.mu.Lock()
-		f.denied++
-		f.mu.Unlock()
+		withLock(&f.mu, func() { f.denied++ })
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
@@ -97,8 +103,6 @@ func (f *Webhook) handle(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	f.mu.Lock()
-	f.requests = append(f.requests, WebhookRequest{Body: m, Headers: r.Header.Clone()})
-	f.mu.Unlock()
+	withLock(&f.mu, func() { f.requests = append(f.requests, WebhookRequest{Body: m, Headers: r.Header.Clone()}) })
 	w.WriteHeader(http.StatusOK)
 }
