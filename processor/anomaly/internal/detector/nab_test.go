@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/fraiseql/otelcol-fraiseql/internal/datasets"
 	"github.com/fraiseql/otelcol-fraiseql/internal/nab"
 )
 
@@ -20,19 +20,11 @@ import (
 // holds JSON applied on top of DefaultConfig (the floors are then not
 // enforced); NAB_PERFILE=1 prints per-file results at DefaultThreshold.
 //
-// Without the data the test skips; get it with the NAB layout (data/,
-// labels/combined_windows.json, config/profiles.json) at ../shared/nab
-// next to the repository (github.com/numenta/NAB, MIT since ea702d7), or
-// set NAB_REQUIRED=1 to make its absence a failure.
+// Without the data (../shared/nab next to the repository, or $FRAISEQL_DATA/nab)
+// the test skips with a message saying where to get it; NAB_REQUIRED=1 makes
+// that a failure.
 func TestNABCrossValidated(t *testing.T) {
-	dir, _ := filepath.Abs("../../../../../shared/nab")
-	if _, err := os.Stat(filepath.Join(dir, "labels", "combined_windows.json")); err != nil {
-		if os.Getenv("NAB_REQUIRED") != "" {
-			t.Fatalf("NAB data required but missing at %s: %v", dir, err)
-		}
-		t.Logf("!!!!!!!! NAB DATA MISSING at %s: detector NAB regression NOT TESTED; put NAB (github.com/numenta/NAB: data/, labels/, config/) there !!!!!!!!", dir)
-		t.Skip("NAB data missing at " + dir + ": put a copy of NAB (data/, labels/, config/) there to run this test")
-	}
+	dir := datasets.Dir(t, datasets.NAB)
 	cfg := DefaultConfig()
 	tuning := os.Getenv("NAB_TUNE") != ""
 	if tuning {
