@@ -159,7 +159,7 @@ func (a ServerAuth) password() (string, error) {
 	}
 	b, err := os.ReadFile(a.PasswordFile)
 	if err != nil {
-		return "", fmt.Errorf("password_file: %w", err)
+		return "", fmt.Errorf("password_file: cannot read %q: %w", a.PasswordFile, errors.Unwrap(err))
 	}
 	return strings.TrimRight(string(b), "\r\n"), nil
 }
