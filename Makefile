@@ -25,7 +25,7 @@ DIST_SOURCES := builder-config.yaml go.mod go.sum \
 
 export CGO_ENABLED := 0
 
-.PHONY: test-monitoring bench-dashboards dashboards bench fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
+.PHONY: demo demo-stop demo-tools test-monitoring bench-dashboards dashboards bench fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -60,6 +60,7 @@ lint: ## gofmt check and go vet
 	$(GO) vet ./...
 	cd bench && $(GO) vet ./...
 	cd tools/monitoring && $(GO) vet ./...
+	cd examples/fraiseql-demo && $(GO) vet ./...
 
 generate: ## run mdatagen for every component (pinned in internal/tools)
 	@mdatagen=$$($(TOOLS) mdatagen); \
@@ -73,6 +74,12 @@ generate: ## run mdatagen for every component (pinned in internal/tools)
 test-unit: ## fast tests of every package (no services, no binary)
 	NAB_REQUIRED=1 LOGHUB_REQUIRED=1 $(GO) test -count=1 ./...
 	cd bench && $(GO) test -count=1 ./...
+	cd examples/fraiseql-demo && $(GO) test -count=1 ./...
+
+# The demo GraphQL service (examples/fraiseql-demo, its own module): serve, edge, load.
+.PHONY: demo-service
+demo-service: ## build bin/fraiseql-demo (demo GraphQL service, edge proxy and load driver)
+	cd examples/fraiseql-demo && $(GO) build -o $(BIN_DIR)/fraiseql-demo .
 
 bench: ## side-by-side Go benchmarks (ours vs stock contrib); numbers go to docs/benchmarks.md
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2x -count 3 -cpu 1 -timeout 60m ./...
@@ -95,6 +102,38 @@ dashboards: ## regenerate configs/grafana/dashboards from tools/monitoring/cmd/d
 	cd tools/monitoring && $(GO) run ./cmd/dashgen
 
 test: lint test-unit test-e2e test-monitoring test-integration ## everything CI runs
+
+# ---- the demo stack (test/demo/demo.sh; README "Try it") ----
+# Programs the demo runs besides the collector, built into bin/demo/ through the shared Go
+# caches: Jaeger v2 (pinned in the test/demo/tools module; a cold build takes many minutes),
+# VictoriaLogs (go install at its pinned version), the PagerDuty/Slack contract fakes.
+DEMO_BIN          := $(BIN_DIR)/demo
+VICTORIALOGS_VERSION := v1.52.2
+DEMO_TOOLS        := $(DEMO_BIN)/jaeger $(DEMO_BIN)/victoria-logs-$(VICTORIALOGS_VERSION) $(DEMO_BIN)/incident-fakes
+# The demo service (examples/fraiseql-demo) when this checkout has it.
+DEMO_SERVICE_TARGET := $(if $(wildcard examples/fraiseql-demo/go.mod),demo-service)
+
+$(DEMO_BIN)/jaeger: test/demo/tools/go.mod test/demo/tools/go.sum
+	@mkdir -p $(DEMO_BIN)
+	cd test/demo/tools && $(GO) build -o $@ github.com/jaegertracing/jaeger/cmd/jaeger
+
+$(DEMO_BIN)/victoria-logs-$(VICTORIALOGS_VERSION):
+	@mkdir -p $(DEMO_BIN)
+	GOBIN=$(DEMO_BIN) $(GO) install github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@$(VICTORIALOGS_VERSION)
+	cp $(DEMO_BIN)/victoria-logs $@
+
+$(DEMO_BIN)/incident-fakes: $(shell find exporter/incident/internal/fakes -name '*.go' -not -name '*_test.go')
+	@mkdir -p $(DEMO_BIN)
+	$(GO) build -o $@ ./exporter/incident/internal/fakes/cmd/incident-fakes
+
+demo-tools: $(DEMO_TOOLS) tools ## build what the demo stack runs besides the collector
+
+demo: $(DIST) demo-tools $(DEMO_SERVICE_TARGET) ## start the whole chain on 127.0.0.1 (data/demo/; prints its URLs)
+	TELEMETRYGEN=$$($(TOOLS) telemetrygen) VICTORIALOGS_BINARY=$(DEMO_BIN)/victoria-logs-$(VICTORIALOGS_VERSION) \
+		test/demo/demo.sh start
+
+demo-stop: ## stop the demo stack (by pid; nothing is left listening)
+	test/demo/demo.sh stop
 
 FUZZTIME ?= 10s
 fuzz: ## run every Go fuzz target for FUZZTIME each (default 10s)

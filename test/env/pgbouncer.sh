@@ -7,13 +7,16 @@
 # clients produces cl_waiting > 0. Admin console (`-d pgbouncer`): `postgres` is an admin
 # user, `pgstats_mon` a stats user (what the receiver uses). Passwords are those of
 # postgres.sh (scram-sha-256; userlist.txt holds them so PgBouncer can log in to the server).
+# Optional (the demo stack of test/demo/ uses them): PGBOUNCER_POOL_SIZE overrides the pool
+# size; PGBOUNCER_EXTRA_DATABASES adds lines to [databases] and PGBOUNCER_EXTRA_USERS lines to
+# userlist.txt ("user" "password").
 # Binary: Debian's pgbouncer package (and libc-ares2) unpacked by deb_fetch; runs as user
 # postgres (it refuses root).
 . "$(dirname "$0")/lib.sh"
 
 NAME=pgbouncer
 DIR=$FRAISEQL_ENV_DIR/pgbouncer
-POOL_SIZE=2
+POOL_SIZE=${PGBOUNCER_POOL_SIZE:-2}
 
 pgb_bin() {
 	if command -v pgbouncer >/dev/null 2>&1; then
@@ -38,6 +41,7 @@ start)
 [databases]
 postgres = host=127.0.0.1 port=$PPORT dbname=postgres
 bench = host=127.0.0.1 port=$PPORT dbname=bench
+${PGBOUNCER_EXTRA_DATABASES:-}
 
 [pgbouncer]
 listen_addr = 127.0.0.1
@@ -56,6 +60,7 @@ INI
 		printf '"postgres" "%s"\n' "$(env_get postgres PGSTATS_ADMIN_PASSWORD)"
 		printf '"pgstats_mon" "%s"\n' "$(env_get postgres PGSTATS_PASSWORD)"
 		printf '"pgstats_min" "%s"\n' "$(env_get postgres PGSTATS_NOPRIV_PASSWORD)"
+		[ -z "${PGBOUNCER_EXTRA_USERS:-}" ] || printf '%s\n' "$PGBOUNCER_EXTRA_USERS"
 	} >"$DIR/userlist.txt"
 	chown -R postgres: "$DIR"
 	chmod 600 "$DIR/userlist.txt"

@@ -65,3 +65,52 @@ func TestBadFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestCrossValidationOutput(t *testing.T) {
+	dir := nabDir(t)
+	list := filepath.Join(t.TempDir(), "list")
+	os.WriteFile(list, []byte("artificialWithAnomaly/art_daily_jumpsup.csv\nartificialNoAnomaly/art_daily_no_noise.csv\nrealAdExchange/exchange-2_cpc_results.csv\n"), 0o600)
+	var out bytes.Buffer
+	if err := run([]string{"-nab", dir, "-files", list, "-cv", "category"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	for _, want := range []string{"leave-one-category-out", "artificialNoAnomaly", "realAdExchange", "pooled (cross-valid.)", "all categories (dev.)", "threshold trade-off"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+	out.Reset()
+	if err := run([]string{"-nab", dir, "-files", list, "-cv", "category", "-json"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Windows  int
+		Profiles map[string]struct {
+			Folds []struct {
+				Category  string
+				Threshold float64
+				Score     *float64
+			}
+			Score float64
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	std := rep.Profiles["standard"]
+	if len(std.Folds) != 3 || std.Folds[0].Category != "artificialNoAnomaly" || std.Folds[0].Score != nil {
+		t.Errorf("folds: %+v", std.Folds)
+	}
+	if std.Score < -1000 || std.Score > 100 || std.Folds[1].Threshold <= 0 {
+		t.Errorf("implausible: %+v", std)
+	}
+}
+
+func TestCrossValidationFlags(t *testing.T) {
+	for _, args := range [][]string{{"-nab", "x", "-cv", "file"}, {"-nab", "x", "-cv", "category", "-threshold", "0.5"}} {
+		if err := run(args, &bytes.Buffer{}); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}

@@ -166,6 +166,7 @@ func TestSlackContract(t *testing.T) {
 	}{
 		"no text":       {`{}`, "no_text"},
 		"empty text":    {`{"text":""}`, "no_text"},
+		"no content":    {`{"channel":"#x","attachments":[]}`, "no_text"},
 		"bad json":      {`{"text":`, "invalid_payload"},
 		"long section":  {`{"text":"t","blocks":[` + section(3001) + `]}`, "invalid_payload"},
 		"51 blocks":     {`{"text":"t","blocks":[` + strings.Join(many, ",") + `]}`, "invalid_payload"},
@@ -179,6 +180,14 @@ func TestSlackContract(t *testing.T) {
 	}
 	if code, _, _ := post(t, f.URL(), "application/json", `{"text":"t","blocks":[`+section(3000)+`]}`); code != 200 {
 		t.Error("3000-char section rejected")
+	}
+	// Alertmanager's slack_configs send attachments only (no top-level text); Slack accepts them.
+	am := `{"channel":"#incidents","username":"Alertmanager","attachments":[{"title":"[FIRING:1] X","text":"y","fallback":"z","color":"danger","mrkdwn_in":["fallback","pretext","text"]}]}`
+	if code, body, _ := post(t, f.URL(), "application/json", am); code != 200 || body != "ok" {
+		t.Errorf("Alertmanager attachments-only message: %d %q", code, body)
+	}
+	if m := f.Messages(); len(m) == 0 || len(m[len(m)-1].Attachments) != 1 || m[len(m)-1].Attachments[0]["title"] != "[FIRING:1] X" {
+		t.Errorf("attachments not recorded: %+v", m)
 	}
 	if code, body, _ := post(t, f.Server.URL+"/services/other", "application/json", `{"text":"x"}`); code != 404 || body != "no_service" {
 		t.Errorf("unknown webhook: %d %s", code, body)

@@ -23,7 +23,10 @@ const (
 type SlackMessage struct {
 	Text   string
 	Blocks []map[string]any
-	At     time.Time
+	// Attachments (legacy secondary content): what Alertmanager's slack_configs send, often
+	// without a top-level text; Slack accepts a message with text, blocks or attachments.
+	Attachments []map[string]any
+	At          time.Time
 }
 
 // Slack is a fake incoming webhook: 200 "ok" on success, 400 invalid_payload / no_text,
@@ -47,6 +50,14 @@ type Slack struct {
 func NewSlack() *Slack {
 	f := &Slack{Now: time.Now, Burst: 3}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.handle))
+	return f
+}
+
+// NewSlackUnstarted returns a fake whose server the caller starts (to pick a listener) or
+// whose handler (Server.Config.Handler) the caller mounts on its own server.
+func NewSlackUnstarted() *Slack {
+	f := &Slack{Now: time.Now, Burst: 3}
+	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(f.handle))
 	return f
 }
 
@@ -154,14 +165,15 @@ func (f *Slack) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in struct {
-		Text   *string          `json:"text"`
-		Blocks []map[string]any `json:"blocks"`
+		Text        *string          `json:"text"`
+		Blocks      []map[string]any `json:"blocks"`
+		Attachments []map[string]any `json:"attachments"`
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
 		f.fail(w, http.StatusBadRequest, "invalid_payload")
 		return
 	}
-	if (in.Text == nil || *in.Text == "") && len(in.Blocks) == 0 {
+	if (in.Text == nil || *in.Text == "") && len(in.Blocks) == 0 && len(in.Attachments) == 0 {
 		f.fail(w, http.StatusBadRequest, "no_text")
 		return
 	}
@@ -192,7 +204,7 @@ func (f *Slack) handle(w http.ResponseWriter, r *http.Request) {
 	if in.Text != nil {
 		text = *in.Text
 	}
-	f.messages = append(f.messages, SlackMessage{Text: text, Blocks: in.Blocks, At: now})
+	f.messages = append(f.messages, SlackMessage{Text: text, Blocks: in.Blocks, Attachments: in.Attachments, At: now})
 	f.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte("ok"))

@@ -41,6 +41,14 @@ func NewWebhook(secret []byte) *Webhook {
 	return f
 }
 
+// NewWebhookUnstarted returns a receiver whose server the caller starts or whose handler
+// (Server.Config.Handler) the caller mounts on its own server.
+func NewWebhookUnstarted(secret []byte) *Webhook {
+	f := &Webhook{Secret: secret, Now: time.Now}
+	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(f.handle))
+	return f
+}
+
 // ResetScript drops the forced responses not yet served.
 func (f *Webhook) ResetScript() { f.reset() }
 

@@ -1,0 +1,138 @@
+// Command incident-fakes serves the PagerDuty Events API v2, Slack incoming-webhook and
+// ticket-webhook contract fakes of package fakes as one long-running process, for the demo
+// stack (`make demo`) where Alertmanager and the incident exporter page "on-call" without
+// reaching the real SaaS. Each fake enforces its documented contract (a request PagerDuty or
+// Slack would refuse is refused the same way) and records what it accepted.
+//
+//	incident-fakes -listen 127.0.0.1:PORT
+//
+//	POST /v2/enqueue                 PagerDuty Events API v2
+//	POST /services/T0/B0/secret      Slack incoming webhook
+//	POST /hooks/tickets              ticket webhook (any JSON body)
+//	GET  /pagerduty/events           JSON array of the accepted PagerDuty events, oldest first
+//	GET  /pagerduty/rejected         JSON array of the refusals' error messages
+//	GET  /slack/messages             JSON array of the accepted Slack messages, oldest first
+//	GET  /slack/errors               JSON array of the refusals' error bodies
+//	GET  /tickets/requests           JSON array of the accepted ticket webhook bodies
+//	GET  /healthz                    200 "ok"
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/fraiseql/otelcol-fraiseql/exporter/incident/internal/fakes"
+)
+
+// pdEvent is the JSON shape of an accepted PagerDuty event (the Events API v2 field names).
+type pdEvent struct {
+	RoutingKey    string           `json:"routing_key"`
+	EventAction   string           `json:"event_action"`
+	DedupKey      string           `json:"dedup_key"`
+	Summary       string           `json:"summary"`
+	Severity      string           `json:"severity"`
+	Source        string           `json:"source"`
+	Links         []map[string]any `json:"links,omitempty"`
+	CustomDetails map[string]any   `json:"custom_details,omitempty"`
+	// Effect on the fake's account: opened, deduplicated, acknowledged, resolved, dropped.
+	Effect     string    `json:"effect"`
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+type slackMessage struct {
+	Text        string           `json:"text"`
+	Blocks      []map[string]any `json:"blocks,omitempty"`
+	Attachments []map[string]any `json:"attachments,omitempty"`
+	ReceivedAt  time.Time        `json:"received_at"`
+}
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:0", "address to listen on (host:port)")
+	flag.Parse()
+	if err := run(*listen); err != nil {
+		log.Fatalf("incident-fakes: %v", err)
+	}
+}
+
+func run(listen string) error {
+	pd := fakes.NewPagerDutyUnstarted()
+	slack := fakes.NewSlackUnstarted()
+	tickets := fakes.NewWebhookUnstarted(nil)
+
+	mux := http.NewServeMux()
+	mux.Handle("/v2/enqueue", pd.Server.Config.Handler)
+	mux.Handle("/services/", slack.Server.Config.Handler)
+	mux.Handle("/hooks/tickets", tickets.Server.Config.Handler)
+	mux.HandleFunc("GET /pagerduty/events", func(w http.ResponseWriter, _ *http.Request) {
+		out := []pdEvent{}
+		for _, e := range pd.Events() {
+			out = append(out, pdEvent{
+				RoutingKey: e.RoutingKey, EventAction: e.Action, DedupKey: e.DedupKey,
+				Summary: e.Summary, Severity: e.Severity, Source: e.Source, Links: e.Links,
+				CustomDetails: e.Details, Effect: e.Effect, ReceivedAt: e.At,
+			})
+		}
+		writeJSON(w, out)
+	})
+	mux.HandleFunc("GET /pagerduty/rejected", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, append([]string{}, pd.Rejected()...))
+	})
+	mux.HandleFunc("GET /slack/messages", func(w http.ResponseWriter, _ *http.Request) {
+		out := []slackMessage{}
+		for _, m := range slack.Messages() {
+			out = append(out, slackMessage{Text: m.Text, Blocks: m.Blocks, Attachments: m.Attachments, ReceivedAt: m.At})
+		}
+		writeJSON(w, out)
+	})
+	mux.HandleFunc("GET /slack/errors", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, append([]string{}, slack.Errors()...))
+	})
+	mux.HandleFunc("GET /tickets/requests", func(w http.ResponseWriter, _ *http.Request) {
+		out := []map[string]any{}
+		for _, r := range tickets.Requests() {
+			out = append(out, r.Body)
+		}
+		writeJSON(w, out)
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok"))
+	})
+
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", listen, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Printf("incident-fakes: PagerDuty http://%[1]s/v2/enqueue, Slack http://%[1]s/services/T0/B0/secret, tickets http://%[1]s/hooks/tickets", ln.Addr())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
