@@ -374,8 +374,5 @@ func (d *DestinationConfig) validate() error {
 	if d.Retry.InitialInterval > 0 && d.Retry.MaxInterval > 0 && d.Retry.MaxInterval < d.Retry.InitialInterval {
 		add("retry.max_interval", "must be >= retry.initial_interval")
 	}
-	if err := d.HTTP.Validate(); err != nil {
-		add("http", "%v", err)
-	}
 	return errors.Join(errs...)
 }

@@ -139,9 +139,6 @@ func (a ServerAuth) validate(field string) []error {
 	if a.Password != "" && a.PasswordFile != "" {
 		errs = append(errs, fmt.Errorf("%s.password_file: set either password or password_file, not both", field))
 	}
-	if err := a.TLS.Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("%s.tls: %w", field, err))
-	}
 	return errs
 }
 
