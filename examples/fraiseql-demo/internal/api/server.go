@@ -12,11 +12,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	graphql "github.com/graph-gophers/graphql-go"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
@@ -128,12 +130,12 @@ func New(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		cache: cache.New(cfg.CacheTTL, 10000), faults: &faults.Store{},
 		limiter: newLimiter(cfg.Limits), auth: newAuth(cfg.SessionTTL), broker: newBroker(),
 	}
-	s.primary, err = OpenPool(ctx, cfg.DB, "primary", cfg.PoolSize, meter)
+	s.primary, err = OpenPool(ctx, cfg.DB, "primary", cfg.PoolSize, d.MeterProvider, d.TracerProvider)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.ReplicaDB != "" {
-		s.replica, err = OpenPool(ctx, cfg.ReplicaDB, "replica", cfg.PoolSize, meter)
+		s.replica, err = OpenPool(ctx, cfg.ReplicaDB, "replica", cfg.PoolSize, d.MeterProvider, d.TracerProvider)
 		if err != nil {
 			s.primary.Close()
 			return nil, err
@@ -211,6 +213,16 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /graphql", s.serveGraphQL)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	return Instrument(mux, s.tp, s.mp, s.inst.ActiveRequests)
+}
+
+// RouteAttr is http.route of a request matched by a ServeMux pattern ("POST /graphql" ->
+// "/graphql"). otelhttp starts the span before the mux matches, so handlers set it.
+func RouteAttr(r *http.Request) attribute.KeyValue {
+	p := r.Pattern
+	if i := strings.IndexByte(p, ' '); i >= 0 {
+		p = p[i+1:]
+	}
+	return attribute.String("http.route", p)
 }
 
 // Instrument wraps h in otelhttp (span named "METHOD route", http.server.request.duration)

@@ -119,7 +119,7 @@ func Setup(ctx context.Context, opts Options) (*Providers, error) {
 	p.MeterProvider = sdkmetric.NewMeterProvider(
 		sdkmetric.WithResource(res),
 		sdkmetric.WithReader(reader),
-		sdkmetric.WithView(latencyViews()...),
+		sdkmetric.WithView(Views()...),
 	)
 	p.shutdown = append(p.shutdown, p.MeterProvider.Shutdown)
 
@@ -129,9 +129,9 @@ func Setup(ctx context.Context, opts Options) (*Providers, error) {
 	return p, nil
 }
 
-// latencyViews give the HTTP duration histograms of otelhttp the contract's buckets (the
-// semconv advisory buckets have no 0.15).
-func latencyViews() []sdkmetric.View {
+// Views give the HTTP duration histograms of otelhttp the contract's buckets (the semconv
+// advisory buckets have no 0.15).
+func Views() []sdkmetric.View {
 	var views []sdkmetric.View
 	for _, name := range []string{"http.server.request.duration", "http.client.request.duration"} {
 		views = append(views, sdkmetric.NewView(
