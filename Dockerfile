@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# otelcol-fraiseql image: the prebuilt binary (`make build`, CGO off, so it runs on scratch)
+# otelcol-fraiseql image: the prebuilt linux binary (`make docker`, CGO off, so it runs on scratch)
 # plus CA certificates and a default config. Build with `make docker`.
 
 # Stage 1: CA certificates and an empty data directory owned by the runtime user.
@@ -12,7 +12,9 @@ RUN apk add --no-cache ca-certificates \
 FROM scratch
 COPY --from=prep /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=prep --chown=10001:10001 /var/lib/otelcol-fraiseql /var/lib/otelcol-fraiseql
-COPY --chmod=755 _build/otelcol-fraiseql /otelcol-fraiseql
+# `make docker` puts a linux binary for the image's architecture there, whatever the host.
+ARG TARGETARCH
+COPY --chmod=755 _build/linux-${TARGETARCH}/otelcol-fraiseql /otelcol-fraiseql
 # The default config is configs/local.yaml; mount another (agent.yaml, gateway.yaml) at the
 # same path or pass --config.
 COPY configs/local.yaml /etc/otelcol-fraiseql/config.yaml

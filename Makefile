@@ -14,6 +14,9 @@ GO           ?= go
 OCB_VERSION  := v0.161.0
 BIN_DIR      := $(CURDIR)/bin
 OCB          := $(BIN_DIR)/builder-$(OCB_VERSION)
+# helm renders deploy/helm/ values in test-e2e (`helm template` only, no cluster).
+HELM_VERSION := v3.22.0
+HELM         := $(BIN_DIR)/helm-$(HELM_VERSION)
 DIST         := _build/otelcol-fraiseql
 CONFIG       ?= configs/local.yaml
 TOOLS        := $(GO) tool -C internal/tools -n
@@ -25,7 +28,7 @@ DIST_SOURCES := builder-config.yaml go.mod go.sum \
 
 export CGO_ENABLED := 0
 
-.PHONY: demo demo-stop demo-tools e2e test-monitoring bench-dashboards dashboards bench fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
+.PHONY: loadtest demo demo-stop demo-tools e2e test-monitoring bench-dashboards dashboards bench fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -35,9 +38,15 @@ $(OCB):
 	GOBIN=$(BIN_DIR) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
 	mv $(BIN_DIR)/builder $(OCB)
 
+$(HELM):
+	@mkdir -p $(BIN_DIR)
+	GOBIN=$(BIN_DIR) $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	mv $(BIN_DIR)/helm $(HELM)
+
 # ocb generates _build/ (main.go, components.go, go.mod) and compiles it with -trimpath and
 # -ldflags=-s -w; CGO_ENABLED=0 (exported above) makes the binary static.
 $(DIST): $(OCB) $(DIST_SOURCES)
+	@echo "ocb: generating _build/ and compiling otelcol-fraiseql (10-15 min with a cold Go build cache, 2-5 min warm; quiet until done)"
 	$(OCB) --config builder-config.yaml
 	@touch $(DIST)
 
@@ -68,11 +77,14 @@ generate: ## run mdatagen for every component (pinned in internal/tools)
 		echo "mdatagen $$m"; (cd $$(dirname $$m) && $$mdatagen metadata.yaml); \
 	done
 
-# NAB_REQUIRED / LOGHUB_REQUIRED: tests that read ../shared/nab and ../shared/corpora/loghub
-# fail (not skip) without them. bench/ is its own module (the stock contrib baselines live
-# there, out of the distribution); its tests check the baselines, its benchmarks run in `bench`.
+# Tests that read a public data set (NAB, loghub; see internal/datasets) skip without it and
+# test/datasets.sh says so first; NAB_REQUIRED / LOGHUB_REQUIRED / CHARTS_REQUIRED (set by
+# .ci/run) turn a missing set into a failure. bench/ is its own module (the stock contrib
+# baselines live there, out of the distribution); its tests check the baselines, its
+# benchmarks run in `bench`.
 test-unit: ## fast tests of every package (no services, no binary)
-	NAB_REQUIRED=1 LOGHUB_REQUIRED=1 $(GO) test -count=1 ./...
+	@test/datasets.sh
+	$(GO) test -count=1 ./...
 	cd bench && $(GO) test -count=1 ./...
 	cd examples/fraiseql-demo && $(GO) test -count=1 ./...
 
@@ -85,9 +97,15 @@ bench: ## side-by-side Go benchmarks (ours vs stock contrib); numbers go to docs
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2x -count 3 -cpu 1 -timeout 60m ./...
 	$(GO) test -run '^$$' -bench . -benchmem ./processor/... ./receiver/... ./exporter/...
 
-test-e2e: $(DIST) tools ## validate every collector config, smoke-test the binary
-	OTELCOL_BINARY=$(CURDIR)/$(DIST) TELEMETRYGEN=$$($(TOOLS) telemetrygen) \
-		$(GO) test -count=1 -tags e2e -timeout 10m ./test/e2e/...
+# CHARTS_REQUIRED (set by .ci/run): the Helm test fails instead of skipping without
+# ../shared/charts/opentelemetry-collector.
+test-e2e: $(DIST) tools $(HELM) ## validate every collector config and Helm values, smoke-test the binary, three gateway replicas
+	OTELCOL_BINARY=$(CURDIR)/$(DIST) TELEMETRYGEN=$$($(TOOLS) telemetrygen) HELM=$(HELM) \
+		$(GO) test -count=1 -v -tags e2e -timeout 10m ./test/e2e/...
+
+# Not part of `make test`: minutes of load on every core. Results go to docs/benchmarks.md.
+loadtest: $(DIST) tools ## the binary under telemetrygen load: throughput per CPU-second and peak RSS, side by side
+	$(GO) run ./tools/loadtest -otelcol $(DIST) -telemetrygen $$($(TOOLS) telemetrygen) -profile _build/loadtest-profiles
 
 test-integration: $(DIST) ## tests against real services started by test/env/ (stopped afterwards)
 	OTELCOL_BINARY=$(CURDIR)/$(DIST) test/run-integration.sh
@@ -152,8 +170,21 @@ fuzz: ## run every Go fuzz target for FUZZTIME each (default 10s)
 		done; \
 	done
 
-docker: $(DIST) ## build the container image (needs a Docker engine)
-	docker build -t $(DOCKER_IMAGE) .
+# The image always gets a linux binary, whatever the host: _build/linux-<arch>/ is the ocb
+# output when the host is linux/<arch>, else the same sources cross-compiled with ocb's flags.
+DOCKER_ARCH ?= $(shell $(GO) env GOARCH)
+DOCKER_BIN  := _build/linux-$(DOCKER_ARCH)/otelcol-fraiseql
+$(DOCKER_BIN): $(DIST)
+	@mkdir -p $(@D)
+	@if [ "$$($(GO) env GOOS)/$$($(GO) env GOARCH)" = "linux/$(DOCKER_ARCH)" ]; then \
+		cp $(DIST) $@; \
+	else \
+		echo "cross-compiling otelcol-fraiseql for linux/$(DOCKER_ARCH) (a few minutes)"; \
+		cd _build && GOOS=linux GOARCH=$(DOCKER_ARCH) $(GO) build -trimpath -ldflags='-s -w' -tags grpcnotrace -o ../$@ .; \
+	fi
+
+docker: $(DOCKER_BIN) ## build the container image for linux/DOCKER_ARCH (needs a Docker engine)
+	docker build --platform linux/$(DOCKER_ARCH) -t $(DOCKER_IMAGE) .
 
 clean: ## remove build output, local data and stop test services
 	-test/env/down.sh

@@ -13,16 +13,20 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/fraiseql/otelcol-fraiseql/internal/datasets"
 )
 
-// CorpusDir is the loghub corpus, relative to this package.
-var CorpusDir = filepath.Join("..", "..", "..", "shared", "corpora", "loghub")
-
-// LoghubLines returns every line of the 12 loghub 2k files, in file order.
+// LoghubLines returns every line of the 12 loghub 2k files, in file order, or an error that
+// says where to get the corpus (internal/datasets).
 func LoghubLines() ([]string, error) {
-	files, err := filepath.Glob(filepath.Join(CorpusDir, "*_2k.log"))
-	if err != nil || len(files) == 0 {
-		return nil, fmt.Errorf("loghub corpus not found in %s", CorpusDir)
+	dir, err := datasets.Find(datasets.Loghub)
+	if err != nil {
+		return nil, err
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*_2k.log"))
+	if err != nil {
+		return nil, fmt.Errorf("loghub corpus: %w", err)
 	}
 	sort.Strings(files)
 	var lines []string

@@ -131,6 +131,9 @@ func runEdge(ctx context.Context, args []string) error {
 		return err
 	}
 	defer shutdown(p.Shutdown)
+	if err := telemetry.RegisterProcessMetrics(p.MeterProvider.Meter(api.ScopeName + "/edge")); err != nil {
+		return err
+	}
 	h, err := edge.Handler(u, p.TracerProvider, p.MeterProvider, log)
 	if err != nil {
 		return err

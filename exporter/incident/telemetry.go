@@ -2,9 +2,11 @@ package incident // import "github.com/fraiseql/otelcol-fraiseql/exporter/incide
 
 import (
 	"context"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
 
 	"github.com/fraiseql/otelcol-fraiseql/exporter/incident/internal/engine"
 	"github.com/fraiseql/otelcol-fraiseql/exporter/incident/internal/metadata"
@@ -13,8 +15,19 @@ import (
 
 // recorder turns engine and delivery events into self-metrics.
 type recorder struct {
-	tb *metadata.TelemetryBuilder
+	tb     *metadata.TelemetryBuilder
+	logger *zap.Logger
+	// rejected: when each rule's last "max_incidents reached" warning was logged (the
+	// engine calls the recorder under the exporter's lock).
+	rejected map[string]time.Time
 }
+
+func newRecorder(tb *metadata.TelemetryBuilder, logger *zap.Logger) recorder {
+	return recorder{tb: tb, logger: logger, rejected: map[string]time.Time{}}
+}
+
+// rejectWarnEvery bounds the "max_incidents reached" warning to one per rule per minute.
+const rejectWarnEvery = time.Minute
 
 var bg = context.Background()
 
@@ -36,6 +49,21 @@ func (r recorder) Suppressed(reason string) {
 
 func (r recorder) Dropped(dest, reason string) {
 	r.tb.ExporterIncidentNotificationsDropped.Add(bg, 1, attrs("destination", dest, "reason", reason))
+}
+
+func (r recorder) Evicted(phase string) {
+	r.tb.ExporterIncidentEvicted.Add(bg, 1, attrs("state", phase))
+}
+
+// Rejected counts a fingerprint that could not be tracked and says so: it may be a page
+// that never goes out.
+func (r recorder) Rejected(rule string) {
+	r.tb.ExporterIncidentNotificationsDropped.Add(bg, 1, attrs("destination", "", "reason", "max_incidents"))
+	if now := time.Now(); now.Sub(r.rejected[rule]) >= rejectWarnEvery {
+		r.rejected[rule] = now
+		r.logger.Warn("max_incidents reached and every tracked incident is open or still being delivered: a new incident was not tracked and will not notify (raise max_incidents)",
+			zap.String("rule", rule))
+	}
 }
 
 func (r recorder) TemplateError(rule string) {
@@ -73,13 +101,13 @@ func (x *incidentExporter) registerGauges() error {
 	err := x.tb.RegisterExporterIncidentActiveCallback(func(_ context.Context, o metric.Int64Observer) error {
 		type key struct{ rule, sev string }
 		open := map[key]int{}
-		x.mu.Lock()
-		for k, n := range x.eng.Counts() {
-			if k.Phase == state.Firing.String() || k.Phase == state.Resolving.String() {
-				open[key{k.Rule, k.Severity}] += n
+		x.locked(func() {
+			for k, n := range x.eng.Counts() {
+				if k.Phase == state.Firing.String() || k.Phase == state.Resolving.String() {
+					open[key{k.Rule, k.Severity}] += n
+				}
 			}
-		}
-		x.mu.Unlock()
+		})
 		for k, n := range open {
 			observe(o, n, "rule", k.rule, "severity", k.sev)
 		}
@@ -90,11 +118,11 @@ func (x *incidentExporter) registerGauges() error {
 	}
 	err = x.tb.RegisterExporterIncidentStatesCallback(func(_ context.Context, o metric.Int64Observer) error {
 		byState := map[string]int{}
-		x.mu.Lock()
-		for k, n := range x.eng.Counts() {
-			byState[k.Phase] += n
-		}
-		x.mu.Unlock()
+		x.locked(func() {
+			for k, n := range x.eng.Counts() {
+				byState[k.Phase] += n
+			}
+		})
 		for _, s := range []state.Phase{state.Inactive, state.Pending, state.Firing, state.Resolving, state.Resolved} {
 			observe(o, byState[s.String()], "state", s.String())
 		}
@@ -105,13 +133,13 @@ func (x *incidentExporter) registerGauges() error {
 	}
 	err = x.tb.RegisterExporterIncidentFlappingCallback(func(_ context.Context, o metric.Int64Observer) error {
 		n := 0
-		x.mu.Lock()
-		for k, c := range x.eng.Counts() {
-			if k.Flapping {
-				n += c
+		x.locked(func() {
+			for k, c := range x.eng.Counts() {
+				if k.Flapping {
+					n += c
+				}
 			}
-		}
-		x.mu.Unlock()
+		})
 		observe(o, n)
 		return nil
 	})
@@ -120,13 +148,13 @@ func (x *incidentExporter) registerGauges() error {
 	}
 	return x.tb.RegisterExporterIncidentOutboxDepthCallback(func(_ context.Context, o metric.Int64Observer) error {
 		depth := map[string]int{}
-		x.mu.Lock()
-		for _, d := range x.cfg.Destinations {
-			if d.Type != TypeAlertmanager {
-				depth[d.Name] = x.eng.Outbox().Depth(d.Name)
+		x.locked(func() {
+			for _, d := range x.cfg.Destinations {
+				if d.Type != TypeAlertmanager {
+					depth[d.Name] = x.eng.Outbox().Depth(d.Name)
+				}
 			}
-		}
-		x.mu.Unlock()
+		})
 		for d, n := range depth {
 			observe(o, n, "destination", d)
 		}

@@ -6,24 +6,16 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/fraiseql/otelcol-fraiseql/internal/datasets"
 )
 
-// sharedNAB locates ../shared/nab relative to the repository root. Under
-// `make test` (NAB_REQUIRED=1) a missing directory fails the test.
+// sharedNAB locates the NAB data set (internal/datasets): the test skips without it, or
+// fails when NAB_REQUIRED is set (CI).
 func sharedNAB(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "nab"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "expected_scores.json")); err != nil {
-		if os.Getenv("NAB_REQUIRED") != "" {
-			t.Fatalf("NAB data required (NAB_REQUIRED set) but missing at %s: %v", dir, err)
-		}
-		t.Logf("!!!!!!!! NAB DATA MISSING at %s: scorer reproduction NOT TESTED (set NAB_REQUIRED=1 to fail) !!!!!!!!", dir)
-		t.Skip("NAB data missing")
-	}
-	return dir
+	datasets.Dir(t, datasets.NAB)
+	return datasets.Dir(t, datasets.NABScores)
 }
 
 type expected struct {

@@ -11,23 +11,14 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/fraiseql/otelcol-fraiseql/internal/datasets"
 	"github.com/fraiseql/otelcol-fraiseql/processor/piiredact/internal/metadatatest"
 )
 
-func loghubDir() string {
-	return filepath.Join("..", "..", "..", "shared", "corpora", "loghub")
-}
-
 func loghubLines(tb testing.TB) map[string][]string {
 	tb.Helper()
-	files, _ := filepath.Glob(filepath.Join(loghubDir(), "*_2k.log"))
-	if len(files) == 0 {
-		// LOGHUB_REQUIRED=1 (make test-unit) turns a missing corpus into a failure.
-		if os.Getenv("LOGHUB_REQUIRED") != "" {
-			tb.Fatalf("loghub corpus not found in %s", loghubDir())
-		}
-		tb.Skipf("loghub corpus not found in %s", loghubDir())
-	}
+	// Skips without the corpus, fails when LOGHUB_REQUIRED is set (CI).
+	files, _ := filepath.Glob(filepath.Join(datasets.Dir(tb, datasets.Loghub), "*_2k.log"))
 	out := map[string][]string{}
 	for _, f := range files {
 		fh, err := os.Open(f)

@@ -113,8 +113,9 @@ func TestDockerfile(t *testing.T) {
 			if !containsFlag(c.Flags, "--chmod=755") {
 				t.Errorf("binary COPY at line %d lacks --chmod=755 (flags %v)", c.StartLine, c.Flags)
 			}
-			if src != "_build/otelcol-fraiseql" {
-				t.Errorf("binary copied from %q, want the ocb output _build/otelcol-fraiseql", src)
+			// make docker writes the linux binary there (DOCKER_BIN), whatever the host.
+			if src != "_build/linux-${TARGETARCH}/otelcol-fraiseql" {
+				t.Errorf("binary copied from %q, want make docker's linux binary _build/linux-${TARGETARCH}/otelcol-fraiseql", src)
 			}
 		}
 		if dst == configPath {

@@ -7,18 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fraiseql/otelcol-fraiseql/internal/datasets"
 )
 
 func nabDir(t *testing.T) string {
-	dir, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared", "nab"))
-	if _, err := os.Stat(filepath.Join(dir, "labels", "combined_windows.json")); err != nil {
-		if os.Getenv("NAB_REQUIRED") != "" {
-			t.Fatalf("NAB data required but missing at %s", dir)
-		}
-		t.Logf("!!!!!!!! NAB DATA MISSING at %s: nabbench NOT TESTED !!!!!!!!", dir)
-		t.Skip("NAB data missing")
-	}
-	return dir
+	return datasets.Dir(t, datasets.NAB)
 }
 
 func TestJSONAndFilesList(t *testing.T) {

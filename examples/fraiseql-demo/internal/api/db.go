@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fraiseql/otelcol-fraiseql/examples/fraiseql-demo/internal/telemetry"
 )
@@ -82,7 +83,8 @@ func EnsureSchema(ctx context.Context, pool *pgxpool.Pool) error {
 // contract. name is db.client.connection.pool.name (primary, replica). Unless the DSN sets
 // default_query_exec_mode, statements use the extended protocol without named prepared
 // statements, which works through PgBouncer in transaction pooling mode.
-func OpenPool(ctx context.Context, dsn, name string, size int32, m metric.Meter) (*pgxpool.Pool, error) {
+func OpenPool(ctx context.Context, dsn, name string, size int32, mp metric.MeterProvider, tp trace.TracerProvider) (*pgxpool.Pool, error) {
+	m := mp.Meter(ScopeName)
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("--db %s: %w", name, err)
@@ -93,7 +95,7 @@ func OpenPool(ctx context.Context, dsn, name string, size int32, m metric.Meter)
 	if size > 0 {
 		cfg.MaxConns = size
 	}
-	tr, err := telemetry.NewPoolTracer(m, name)
+	tr, err := telemetry.NewPoolTracer(mp, tp, m, name, cfg.ConnConfig.Database)
 	if err != nil {
 		return nil, err
 	}

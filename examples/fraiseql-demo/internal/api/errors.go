@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -63,6 +64,12 @@ func codeOf(e *gqlerrors.QueryError) string {
 	var ce *codedError
 	if errors.As(e.ResolverError, &ce) {
 		return ce.code
+	}
+	if errors.Is(e.Err, context.DeadlineExceeded) || errors.Is(e.ResolverError, context.DeadlineExceeded) {
+		return CodeTimeout
+	}
+	if errors.Is(e.Err, context.Canceled) {
+		return CodeInternal
 	}
 	if e.Rule != "" {
 		return CodeValidationFailed

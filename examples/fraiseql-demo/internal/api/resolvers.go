@@ -486,6 +486,10 @@ func (r *resolver) CreateOrder(ctx context.Context, args struct {
 	if err := r.sqlSleep(ctx, r.s.primary); err != nil {
 		return nil, err
 	}
+	var note any // a plain value, so DB spans record the text, not a pointer
+	if args.Note != nil {
+		note = *args.Note
+	}
 	var o *order
 	err = pgx.BeginFunc(ctx, r.s.primary, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE demo.products SET stock = stock - $2 WHERE id = $1 AND stock >= $2`, pid, args.Quantity)
@@ -502,7 +506,7 @@ func (r *resolver) CreateOrder(ctx context.Context, args struct {
 			INSERT INTO demo.orders (user_id, product_id, quantity, status, card_last4, note)
 			VALUES ($1, $2, $3, 'created', $4, $5) RETURNING *)
 			SELECT `+orderCols+` FROM o JOIN demo.products p ON p.id = o.product_id`,
-			p.UserID, pid, args.Quantity, digits[len(digits)-4:], args.Note))
+			p.UserID, pid, args.Quantity, digits[len(digits)-4:], note))
 		return err
 	})
 	if err != nil {

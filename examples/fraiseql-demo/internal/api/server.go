@@ -12,11 +12,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	graphql "github.com/graph-gophers/graphql-go"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
@@ -128,12 +130,12 @@ func New(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		cache: cache.New(cfg.CacheTTL, 10000), faults: &faults.Store{},
 		limiter: newLimiter(cfg.Limits), auth: newAuth(cfg.SessionTTL), broker: newBroker(),
 	}
-	s.primary, err = OpenPool(ctx, cfg.DB, "primary", cfg.PoolSize, meter)
+	s.primary, err = OpenPool(ctx, cfg.DB, "primary", cfg.PoolSize, d.MeterProvider, d.TracerProvider)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.ReplicaDB != "" {
-		s.replica, err = OpenPool(ctx, cfg.ReplicaDB, "replica", cfg.PoolSize, meter)
+		s.replica, err = OpenPool(ctx, cfg.ReplicaDB, "replica", cfg.PoolSize, d.MeterProvider, d.TracerProvider)
 		if err != nil {
 			s.primary.Close()
 			return nil, err
@@ -147,8 +149,18 @@ func New(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 }
 
 func (s *Server) init(ctx context.Context, meter metric.Meter, d Deps) error {
-	if err := EnsureSchema(ctx, s.primary); err != nil {
-		return err
+	// The database may still be starting: retry until ctx ends, saying why each time.
+	for {
+		err := EnsureSchema(ctx, s.primary)
+		if err == nil {
+			break
+		}
+		s.log.WarnContext(ctx, "database not ready, retrying in 2s", "error", err.Error())
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("database not ready before the start timeout: %w", err)
+		case <-time.After(2 * time.Second):
+		}
 	}
 	if err := s.auth.loadAPIKeys(ctx, s.primary); err != nil {
 		return fmt.Errorf("api keys: %w", err)
@@ -211,6 +223,16 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /graphql", s.serveGraphQL)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	return Instrument(mux, s.tp, s.mp, s.inst.ActiveRequests)
+}
+
+// RouteAttr is http.route of a request matched by a ServeMux pattern ("POST /graphql" ->
+// "/graphql"). otelhttp starts the span before the mux matches, so handlers set it.
+func RouteAttr(r *http.Request) attribute.KeyValue {
+	p := r.Pattern
+	if i := strings.IndexByte(p, ' '); i >= 0 {
+		p = p[i+1:]
+	}
+	return attribute.String("http.route", p)
 }
 
 // Instrument wraps h in otelhttp (span named "METHOD route", http.server.request.duration)

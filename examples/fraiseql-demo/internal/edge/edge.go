@@ -63,7 +63,7 @@ func Handler(upstream *url.URL, tp trace.TracerProvider, mp metric.MeterProvider
 		r.Header.Set(api.HeaderRequestID, rid)
 		ctx := logging.WithRequest(r.Context(), logging.RequestInfo{RequestID: rid})
 		span := trace.SpanFromContext(ctx)
-		span.SetAttributes(telemetry.AttrRequestID.String(rid))
+		span.SetAttributes(telemetry.AttrRequestID.String(rid), api.RouteAttr(r))
 		if api.IsDebug(r) {
 			span.SetAttributes(telemetry.AttrDebug.Bool(true))
 		}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -96,6 +97,13 @@ func (s *Stats) String() string {
 func Run(ctx context.Context, cfg Config) (*Stats, error) {
 	if cfg.Target == "" {
 		return nil, fmt.Errorf("--target: the GraphQL URL (the edge's /graphql) is required")
+	}
+	if u, err := url.Parse(cfg.Target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--target: %q is not an http(s) URL", cfg.Target)
+	} else if u.Path == "" || u.Path == "/" {
+		// A base URL means its /graphql.
+		u.Path = "/graphql"
+		cfg.Target = u.String()
 	}
 	if cfg.RPS <= 0 || cfg.RPS > 10000 {
 		return nil, fmt.Errorf("--rps: %v is not in (0, 10000]", cfg.RPS)

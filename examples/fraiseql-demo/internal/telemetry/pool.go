@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // PoolTracer is the pgx tracer of the service: otelpgx's spans and db.client.operation.duration,
@@ -44,9 +45,9 @@ var _ pgxpool.AcquireTracer = (*PoolTracer)(nil)
 var _ pgx.QueryTracer = (*PoolTracer)(nil)
 
 // NewPoolTracer builds the tracer for a pool named poolName (db.client.connection.pool.name).
-// Query parameters are recorded on DB spans (db.query.parameter.<n>): they carry PII the
+// Query parameters are recorded on DB spans (pgx.query.parameters, a string slice): they carry PII the
 // agent's piiredact processor must remove before anything leaves the node.
-func NewPoolTracer(m metric.Meter, poolName string) (*PoolTracer, error) {
+func NewPoolTracer(mp metric.MeterProvider, tp trace.TracerProvider, m metric.Meter, poolName, database string) (*PoolTracer, error) {
 	wt, err := m.Float64Histogram("db.client.connection.wait_time", metric.WithUnit("s"),
 		metric.WithDescription("The time it took to obtain an open connection from the pool."),
 		metric.WithExplicitBucketBoundaries(LatencyBuckets...))
@@ -54,7 +55,10 @@ func NewPoolTracer(m metric.Meter, poolName string) (*PoolTracer, error) {
 		return nil, err
 	}
 	return &PoolTracer{
-		Tracer:   otelpgx.NewTracer(otelpgx.WithIncludeQueryParameters(), otelpgx.WithTrimSQLInSpanName()),
+		Tracer: otelpgx.NewTracer(otelpgx.WithIncludeQueryParameters(), otelpgx.WithTrimSQLInSpanName(),
+			otelpgx.WithMeterProvider(mp), otelpgx.WithTracerProvider(tp),
+			otelpgx.WithMetricOperationName(otelpgx.SQLOperationName),
+			otelpgx.WithMeterAttributes(attribute.String("db.namespace", database))),
 		waitTime: wt,
 		poolAttr: attribute.String("db.client.connection.pool.name", poolName),
 	}, nil

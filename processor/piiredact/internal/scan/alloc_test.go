@@ -5,20 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/fraiseql/otelcol-fraiseql/internal/datasets"
 )
 
 // corpusLines returns the loghub lines (the tests skip when the shared corpus is absent).
 func corpusLines(tb testing.TB) []string {
 	tb.Helper()
-	dir := filepath.Join("..", "..", "..", "..", "..", "shared", "corpora", "loghub")
-	files, _ := filepath.Glob(filepath.Join(dir, "*_2k.log"))
-	if len(files) == 0 {
-		// LOGHUB_REQUIRED=1 (make test-unit) turns a missing corpus into a failure.
-		if os.Getenv("LOGHUB_REQUIRED") != "" {
-			tb.Fatalf("loghub corpus not found in %s", dir)
-		}
-		tb.Skipf("loghub corpus not found in %s", dir)
-	}
+	// Skips without the corpus, fails when LOGHUB_REQUIRED is set (CI).
+	files, _ := filepath.Glob(filepath.Join(datasets.Dir(tb, datasets.Loghub), "*_2k.log"))
 	var lines []string
 	for _, f := range files {
 		fh, err := os.Open(f)
