@@ -44,6 +44,9 @@ ENDPOINTS=$DEMO_DIR/endpoints.env
 # shipped defaults (5 %, 500 ms) are kept; the end-to-end test reads them from endpoints.env.
 SAMPLING_PERCENT=${FRAISEQL_SAMPLING_PERCENT:-5}
 SLOW_TRACE_MS=${FRAISEQL_SLOW_TRACE_MS:-500}
+# The anomaly processor scores a series after this many points (shipped default 150: ~40 min
+# at a 15 s interval); the demo scores after 10 so the anomaly panels fill within minutes.
+ANOMALY_WARMUP_POINTS=${FRAISEQL_ANOMALY_WARMUP_POINTS:-10}
 # The cardinality processor's per-metric limit (shipped default 2000).
 MAX_SERIES_PER_METRIC=${FRAISEQL_MAX_SERIES_PER_METRIC:-2000}
 
@@ -379,6 +382,7 @@ start_gateway() { # N
 		FRAISEQL_GATEWAY_STATIC_PEERS="[127.0.0.1:$P_G1_TIER2, 127.0.0.1:$P_G2_TIER2]" \
 		FRAISEQL_TIER2_INSECURE=true FRAISEQL_TIER2_TLS_ENABLED=false \
 		FRAISEQL_TLS_ENABLED=true FRAISEQL_TLS_CERT_FILE="$DEMO_DIR/tls/tls.crt" FRAISEQL_TLS_KEY_FILE="$DEMO_DIR/tls/tls.key" \
+		FRAISEQL_ANOMALY_WARMUP_POINTS="$ANOMALY_WARMUP_POINTS" \
 		FRAISEQL_STORAGE_DIR="$DEMO_DIR/gateway-$i" \
 		FRAISEQL_MEMORY_LIMIT_MIB=400 \
 		FRAISEQL_SAMPLING_PERCENT="$SAMPLING_PERCENT" FRAISEQL_SLOW_TRACE_MS="$SLOW_TRACE_MS" \
@@ -398,6 +402,7 @@ start_pgstats() {
 	start_daemon pgstats env $(collector_env) \
 		FRAISEQL_HEALTH_PORT="$P_S_HEALTH" FRAISEQL_TELEMETRY_PORT="$P_S_TELEMETRY" \
 		FRAISEQL_STORAGE_DIR="$DEMO_DIR/pgstats" \
+		FRAISEQL_ANOMALY_WARMUP_POINTS="$ANOMALY_WARMUP_POINTS" \
 		FRAISEQL_MEMORY_LIMIT_MIB=200 \
 		FRAISEQL_PROMETHEUS_RW_URL="http://127.0.0.1:$P_PROM/api/v1/write" \
 		FRAISEQL_ALERTMANAGER_URL="http://127.0.0.1:$P_AM" \

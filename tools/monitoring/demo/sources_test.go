@@ -36,6 +36,11 @@ var absentOK = map[string]string{
 	// Reported per PagerDuty/Slack/webhook destination (its durable outbox); the shipped
 	// gateway sends incidents to Alertmanager only, which has no outbox.
 	"otelcol_exporter_incident_outbox_depth": "no outbox destination in the shipped gateway (Alertmanager only)",
+	"otelcol_exporter_incident_evicted":      "created when max_incidents is reached; the demo tracks a few incidents",
+	// piiredact counters of rare cases: a key that is itself PII, a field dropped (the shipped
+	// agent masks, it does not drop).
+	"otelcol_processor_piiredact_keys_replaced": "created at the first attribute key holding PII",
+	"otelcol_processor_piiredact_removed":       "created at the first dropped field (the shipped agent masks)",
 }
 
 // requiredSources: every one must have at least one metric present (the list: app,
