@@ -95,14 +95,14 @@ func (s *pgScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 
 	var errs scrapererror.ScrapeErrors
 	for i, t := range s.pgs {
-		s.upTransition(t.name, pgSnaps[i].up)
+		s.upTransition(t.name, pgSnaps[i].up, pgSnaps[i].downErr)
 		s.recordPostgres(now, t, pgSnaps[i])
 		for _, e := range pgSnaps[i].errs {
 			errs.AddPartial(1, fmt.Errorf("postgres %s: %s: %w", t.name, e.query, e.err))
 		}
 	}
 	for i, t := range s.bouncers {
-		s.upTransition(t.name, bSnaps[i].up)
+		s.upTransition(t.name, bSnaps[i].up, bSnaps[i].downErr)
 		s.recordBouncer(now, t, bSnaps[i])
 		for _, e := range bSnaps[i].errs {
 			errs.AddPartial(1, fmt.Errorf("pgbouncer %s: %s: %w", t.name, e.query, e.err))
@@ -111,16 +111,31 @@ func (s *pgScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 	return s.mb.Emit(), errs.Combine()
 }
 
-// upTransition logs a server going down (rate-limited) and coming back (once).
-func (s *pgScraper) upTransition(server string, up bool) {
-	key := server + "/down"
+// upTransition logs why a server is down: at warn level when it goes down or the cause
+// changes (and again every logEvery while it stays down), at debug level at every other
+// scrape; and once when it comes back.
+func (s *pgScraper) upTransition(server string, up bool, downErr error) {
+	prefix := server + "/down/"
 	if up {
-		if s.logs.clear(key) {
+		if s.logs.clearPrefix(prefix) {
 			s.set.Logger.Info("pgstats: server is reachable again", zap.String("server", server))
 		}
 		return
 	}
-	s.logs.warn(key, "pgstats: server unreachable; reporting up=0 and retrying with backoff", zap.String("server", server))
+	c := pgclient.Explain(downErr)
+	if s.logs.kindChanged(server+"/down", c.Kind) {
+		s.logs.clearPrefix(prefix)
+	}
+	fields := []zap.Field{zap.String("server", server), zap.String("cause", c.What)}
+	msg := "pgstats: server unreachable (" + c.What + "); reporting up=0 and retrying with backoff"
+	if c.Fix != "" {
+		msg = "pgstats: server unreachable (" + c.What + ": " + c.Fix + "); reporting up=0 and retrying with backoff"
+		fields = append(fields, zap.String("fix", c.Fix))
+	}
+	if downErr != nil {
+		fields = append(fields, zap.Error(downErr))
+	}
+	s.logs.warn(prefix+c.Kind, msg, fields...)
 }
 
 func (s *pgScraper) countFailure(query string, reason pgclient.Reason) {
