@@ -85,10 +85,18 @@ func (s *pgScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 	bSnaps := make([]bouncerSnapshot, len(s.bouncers))
 	var wg sync.WaitGroup
 	for i, t := range s.pgs {
-		wg.Go(func() { pgSnaps[i] = s.collectPostgres(ctx, t) })
+		wg.Go(func() {
+			start := time.Now()
+			pgSnaps[i] = s.collectPostgres(ctx, t)
+			s.recordDuration(t.name, time.Since(start))
+		})
 	}
 	for i, t := range s.bouncers {
-		wg.Go(func() { bSnaps[i] = s.collectBouncer(ctx, t) })
+		wg.Go(func() {
+			start := time.Now()
+			bSnaps[i] = s.collectBouncer(ctx, t)
+			s.recordDuration(t.name, time.Since(start))
+		})
 	}
 	wg.Wait()
 	now := pcommon.NewTimestampFromTime(time.Now())
@@ -136,6 +144,13 @@ func (s *pgScraper) upTransition(server string, up bool, downErr error) {
 		fields = append(fields, zap.Error(downErr))
 	}
 	s.logs.warn(prefix+c.Kind, msg, fields...)
+}
+
+// recordDuration sets how long the last scrape of a server took (the slowest query, a
+// slow connection and the backoff wait of a down server all show here).
+func (s *pgScraper) recordDuration(server string, d time.Duration) {
+	s.tb.ReceiverPgstatsScrapeDuration.Record(context.Background(), d.Seconds(),
+		metric.WithAttributes(attribute.String("server", server)))
 }
 
 func (s *pgScraper) countFailure(query string, reason pgclient.Reason) {
