@@ -184,3 +184,28 @@ func TestResonanceHugeAndConstantValues(t *testing.T) {
 		}
 	}
 }
+
+// The resonance scorer's warm-up and block size follow Config.Warmup (the
+// processor's warmup_points): it trains after exactly Warmup points when
+// Warmup is a multiple of resWarmDS, with blocks of Warmup/resWarmDS points.
+func TestResonanceFollowsWarmup(t *testing.T) {
+	for _, w := range []int{1, 25, 50, 150, 300} {
+		cfg := DefaultConfig()
+		cfg.Warmup = w
+		d := New(cfg)
+		wantBlk := max(1, w/resWarmDS)
+		if d.res.blk != wantBlk {
+			t.Errorf("warm-up %d: block %d, want %d", w, d.res.blk, wantBlk)
+		}
+		ready := wantBlk * resWarmDS
+		for i := 0; i < ready; i++ {
+			if d.res.ready {
+				t.Fatalf("warm-up %d: resonance trained after %d points, want %d", w, i, ready)
+			}
+			d.Update(int64(i), float64(i%7))
+		}
+		if !d.res.ready {
+			t.Errorf("warm-up %d: resonance not trained after %d points", w, ready)
+		}
+	}
+}
