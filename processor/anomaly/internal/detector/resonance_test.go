@@ -209,3 +209,30 @@ func TestResonanceFollowsWarmup(t *testing.T) {
 		}
 	}
 }
+
+// A resonance failure scores the same whatever the configured threshold
+// (FireLevel): DefaultThreshold + (1 − DefaultThreshold)·confidence. So a
+// stricter threshold drops the less confident failures instead of every
+// failure being lifted to it.
+func TestResonanceScoreIndependentOfThreshold(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 5))
+	vals := make([]float64, 2000)
+	x := 0.0
+	for i := range vals {
+		x += rng.NormFloat64() // random walk: the first alert is a resonance failure of middling confidence
+		vals[i] = x
+	}
+	def := DefaultConfig()
+	env := def
+	env.Resonance = false
+	rs, re := feed(New(def), vals), feed(New(env), vals)
+	i := firstFire(rs, def.Warmup, len(vals), def.FireLevel)
+	if i < 0 || re[i].Score >= def.FireLevel || rs[i].Score > 0.9 {
+		t.Fatalf("test not discriminating: first alert at %d, score %v, envelopes alone %v", i, rs[i].Score, re[i].Score)
+	}
+	strict := def
+	strict.FireLevel = 0.9
+	if got := feed(New(strict), vals)[i].Score; got != rs[i].Score {
+		t.Errorf("failure at %d scores %v at threshold %v but %v at %v", i, rs[i].Score, def.FireLevel, got, strict.FireLevel)
+	}
+}
