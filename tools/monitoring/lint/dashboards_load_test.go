@@ -24,7 +24,7 @@ type panel struct {
 		Type string `json:"type"`
 		UID  string `json:"uid"`
 	} `json:"datasource"`
-	Description string   `json:"description"`
+	Description string `json:"description"`
 	Links       []struct {
 		Title string `json:"title"`
 		URL   string `json:"url"`
@@ -39,10 +39,10 @@ type panel struct {
 }
 
 type board struct {
-	File       string
-	UID        string  `json:"uid"`
-	Title      string  `json:"title"`
-	Panels     []panel `json:"panels"`
+	File        string
+	UID         string  `json:"uid"`
+	Title       string  `json:"title"`
+	Panels      []panel `json:"panels"`
 	Annotations struct {
 		List []struct {
 			Name string `json:"name"`
