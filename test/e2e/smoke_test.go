@@ -49,7 +49,7 @@ func TestSmokeLocalConfig(t *testing.T) {
 	t.Cleanup(func() {
 		if !stopped {
 			_ = cmd.Process.Kill()
-			<-exited
+			_ = <-exited
 		}
 		if t.Failed() {
 			t.Logf("collector output:\n%s", logs.String())

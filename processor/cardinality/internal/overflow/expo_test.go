@@ -16,8 +16,12 @@ func TestExpoMergeSameScale(t *testing.T) {
 	a := ExpoAgg{}
 	p := &Expo{Scale: 2, Pos: Buckets{Offset: 3, Counts: []uint64{1, 2}}, Count: 4, ZeroCount: 1}
 	q := &Expo{Scale: 2, Pos: Buckets{Offset: 1, Counts: []uint64{5}}, Neg: Buckets{Offset: -2, Counts: []uint64{1}}, Count: 6}
-	a.Add(p)
-	a.Add(q)
+	if err := a.Add(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Add(q); err != nil {
+		t.Fatal(err)
+	}
 	if a.E.Scale != 2 || a.E.Pos.Offset != 1 || len(a.E.Pos.Counts) != 4 || a.E.Pos.Counts[0] != 5 || a.E.Pos.Counts[2] != 1 || a.E.Pos.Counts[3] != 2 {
 		t.Fatalf("pos %+v", a.E.Pos)
 	}
