@@ -155,55 +155,13 @@ func (x *incidentExporter) runSender(s *sender) {
 // step sends at most one request for an outbox destination and returns when to look again.
 func (x *incidentExporter) step(s *sender) time.Time {
 	now := x.now()
-	x.mu.Lock()
-	ob := x.eng.Outbox()
-	ready, expired, next := ob.Ready(s.name, now, s.maxAge)
-	for _, e := range expired {
-		x.rec.Dropped(s.name, "max_age")
-		x.logger.Error("notification dropped after max_age", zap.String("destination", s.name), zap.String("action", string(e.Action)),
-			zap.String("rule", e.Alert.Rule), zap.String("fingerprint", e.Alert.Fingerprint), zap.String("last_error", e.LastError))
+	c, wait := x.claim(s, now)
+	if len(c.entries) == 0 {
+		return wait
 	}
-	if len(ready) == 0 {
-		if len(expired) > 0 {
-			_ = x.persistLocked(context.Background())
-		}
-		x.mu.Unlock()
-		if next.IsZero() {
-			return now.Add(idleWait)
-		}
-		return next
-	}
-	if ok, at := s.bucket.Take(now); !ok {
-		x.mu.Unlock()
-		return at
-	}
-	// Batch the ready entries of the first one's group (chat and webhook), one for PagerDuty.
-	first := ob.Get(ready[0]).Pending.GroupKey
-	var keys []outbox.Key
-	var entries []outbox.Entry
-	for _, k := range ready {
-		if len(entries) >= batchSize[s.kind] {
-			break
-		}
-		if sl := ob.Get(k); sl == nil || sl.Pending == nil || sl.Pending.GroupKey != first {
-			continue
-		}
-		if e, ok := ob.Begin(k); ok {
-			keys = append(keys, k)
-			entries = append(entries, e)
-		}
-	}
-	var groupLabels map[string]string
-	if s.kind == engine.Webhook && len(entries) > 0 {
-		groupLabels = x.eng.GroupLabels(first, entries[0].Alert)
-	}
-	_ = x.persistLocked(context.Background()) // attempts are part of the durable record
-	x.mu.Unlock()
-	if len(entries) == 0 {
-		return now
-	}
+	keys, entries := c.keys, c.entries
 
-	body, err := s.build(entries, first, groupLabels)
+	body, err := s.build(entries, c.first, c.groupLabels)
 	var status int
 	var retryAfter time.Duration
 	var hasRetryAfter bool
@@ -231,6 +189,8 @@ func (x *incidentExporter) step(s *sender) time.Time {
 		errText = fmt.Sprintf("HTTP %d: %s", status, truncate(respText, 300))
 	}
 	x.mu.Lock()
+	defer x.mu.Unlock()
+	ob := x.eng.Outbox()
 	for i, k := range keys {
 		e := entries[i]
 		retryAt := s.backoff.Next(done, e.Attempts, retryAfter, hasRetryAfter, floor)
@@ -250,8 +210,60 @@ func (x *incidentExporter) step(s *sender) time.Time {
 		}
 	}
 	_ = x.persistLocked(context.Background())
-	x.mu.Unlock()
 	return x.now()
+}
+
+// claimed is what step takes from the outbox to send in one request.
+type claimed struct {
+	keys        []outbox.Key
+	entries     []outbox.Entry
+	first       string // the group key of the batch
+	groupLabels map[string]string
+}
+
+// claim takes, under the lock, the entries of s to send now (marking their attempt), or
+// returns none and when to look again.
+func (x *incidentExporter) claim(s *sender, now time.Time) (claimed, time.Time) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	ob := x.eng.Outbox()
+	ready, expired, next := ob.Ready(s.name, now, s.maxAge)
+	for _, e := range expired {
+		x.rec.Dropped(s.name, "max_age")
+		x.logger.Error("notification dropped after max_age", zap.String("destination", s.name), zap.String("action", string(e.Action)),
+			zap.String("rule", e.Alert.Rule), zap.String("fingerprint", e.Alert.Fingerprint), zap.String("last_error", e.LastError))
+	}
+	if len(ready) == 0 {
+		if len(expired) > 0 {
+			_ = x.persistLocked(context.Background())
+		}
+		if next.IsZero() {
+			return claimed{}, now.Add(idleWait)
+		}
+		return claimed{}, next
+	}
+	if ok, at := s.bucket.Take(now); !ok {
+		return claimed{}, at
+	}
+	// Batch the ready entries of the first one's group (chat and webhook), one for PagerDuty.
+	c := claimed{first: ob.Get(ready[0]).Pending.GroupKey}
+	for _, k := range ready {
+		if len(c.entries) >= batchSize[s.kind] {
+			break
+		}
+		if sl := ob.Get(k); sl == nil || sl.Pending == nil || sl.Pending.GroupKey != c.first {
+			continue
+		}
+		if e, ok := ob.Begin(k); ok {
+			c.keys = append(c.keys, k)
+			c.entries = append(c.entries, e)
+		}
+	}
+	if s.kind == engine.Webhook && len(c.entries) > 0 {
+		c.groupLabels = x.eng.GroupLabels(c.first, c.entries[0].Alert)
+	}
+	_ = x.persistLocked(context.Background()) // attempts are part of the durable record
+	return c, now
 }
 
 func outcomeName(r outbox.Result) string {
@@ -322,9 +334,8 @@ func (x *incidentExporter) stepAlertmanager(s *sender, changed bool) time.Time {
 	if now.Before(s.amNext) && !(changed && s.amAttempts == 0) {
 		return s.amNext
 	}
-	x.mu.Lock()
-	batch := x.eng.AMBatch(s.name, now, s.resend, s.resolvedFor)
-	x.mu.Unlock()
+	var batch []payload.AMItem
+	x.locked(func() { batch = x.eng.AMBatch(s.name, now, s.resend, s.resolvedFor) })
 	if len(batch) == 0 {
 		s.amNext, s.amAttempts = now.Add(s.resend), 0
 		return s.amNext

@@ -131,13 +131,13 @@ func (x *incidentExporter) shutdown(ctx context.Context) error {
 		s.client.CloseIdleConnections()
 	}
 	var err error
-	x.mu.Lock()
-	if x.client != nil {
-		err = x.persistLocked(ctx)
-		err = errors.Join(err, x.client.Close(ctx))
-		x.client = nil
-	}
-	x.mu.Unlock()
+	x.locked(func() {
+		if x.client != nil {
+			err = x.persistLocked(ctx)
+			err = errors.Join(err, x.client.Close(ctx))
+			x.client = nil
+		}
+	})
 	x.tb.Shutdown()
 	return err
 }
@@ -205,6 +205,14 @@ func (x *incidentExporter) load(ctx context.Context) error {
 
 // persistLocked writes what changed since the last call in one batch (one transaction in
 // file_storage). A failed batch is kept and retried with the next one.
+// locked runs f holding x.mu, released on every path (a panic included: a metrics
+// callback runs inside an HTTP handler, where net/http recovers panics).
+func (x *incidentExporter) locked(f func()) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	f()
+}
+
 func (x *incidentExporter) persistLocked(ctx context.Context) error {
 	incs, slots := x.eng.TakeDirty()
 	if x.client == nil {
@@ -271,11 +279,12 @@ func (x *incidentExporter) runTicker() {
 }
 
 func (x *incidentExporter) tick() {
-	x.mu.Lock()
-	x.eng.Tick(x.now())
-	amChanged := x.eng.AMChanged()
-	_ = x.persistLocked(context.Background())
-	x.mu.Unlock()
+	var amChanged bool
+	x.locked(func() {
+		x.eng.Tick(x.now())
+		amChanged = x.eng.AMChanged()
+		_ = x.persistLocked(context.Background())
+	})
 	for _, s := range x.senders {
 		if s.kind != engine.Alertmanager || amChanged {
 			s.wake(amChanged)

@@ -73,13 +73,13 @@ func (x *incidentExporter) registerGauges() error {
 	err := x.tb.RegisterExporterIncidentActiveCallback(func(_ context.Context, o metric.Int64Observer) error {
 		type key struct{ rule, sev string }
 		open := map[key]int{}
-		x.mu.Lock()
-		for k, n := range x.eng.Counts() {
-			if k.Phase == state.Firing.String() || k.Phase == state.Resolving.String() {
-				open[key{k.Rule, k.Severity}] += n
+		x.locked(func() {
+			for k, n := range x.eng.Counts() {
+				if k.Phase == state.Firing.String() || k.Phase == state.Resolving.String() {
+					open[key{k.Rule, k.Severity}] += n
+				}
 			}
-		}
-		x.mu.Unlock()
+		})
 		for k, n := range open {
 			observe(o, n, "rule", k.rule, "severity", k.sev)
 		}
@@ -90,11 +90,11 @@ func (x *incidentExporter) registerGauges() error {
 	}
 	err = x.tb.RegisterExporterIncidentStatesCallback(func(_ context.Context, o metric.Int64Observer) error {
 		byState := map[string]int{}
-		x.mu.Lock()
-		for k, n := range x.eng.Counts() {
-			byState[k.Phase] += n
-		}
-		x.mu.Unlock()
+		x.locked(func() {
+			for k, n := range x.eng.Counts() {
+				byState[k.Phase] += n
+			}
+		})
 		for _, s := range []state.Phase{state.Inactive, state.Pending, state.Firing, state.Resolving, state.Resolved} {
 			observe(o, byState[s.String()], "state", s.String())
 		}
@@ -105,13 +105,13 @@ func (x *incidentExporter) registerGauges() error {
 	}
 	err = x.tb.RegisterExporterIncidentFlappingCallback(func(_ context.Context, o metric.Int64Observer) error {
 		n := 0
-		x.mu.Lock()
-		for k, c := range x.eng.Counts() {
-			if k.Flapping {
-				n += c
+		x.locked(func() {
+			for k, c := range x.eng.Counts() {
+				if k.Flapping {
+					n += c
+				}
 			}
-		}
-		x.mu.Unlock()
+		})
 		observe(o, n)
 		return nil
 	})
@@ -120,13 +120,13 @@ func (x *incidentExporter) registerGauges() error {
 	}
 	return x.tb.RegisterExporterIncidentOutboxDepthCallback(func(_ context.Context, o metric.Int64Observer) error {
 		depth := map[string]int{}
-		x.mu.Lock()
-		for _, d := range x.cfg.Destinations {
-			if d.Type != TypeAlertmanager {
-				depth[d.Name] = x.eng.Outbox().Depth(d.Name)
+		x.locked(func() {
+			for _, d := range x.cfg.Destinations {
+				if d.Type != TypeAlertmanager {
+					depth[d.Name] = x.eng.Outbox().Depth(d.Name)
+				}
 			}
-		}
-		x.mu.Unlock()
+		})
 		for d, n := range depth {
 			observe(o, n, "destination", d)
 		}

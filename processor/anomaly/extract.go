@@ -66,16 +66,40 @@ func (mc *metricCtx) state(attrs pcommon.Map) *seriesState {
 	return mc.p.lookup(id, mc.rc.now, mc.bc)
 }
 
+// skipReason says why a selected point was not scored: the reason attribute
+// of otelcol_processor_anomaly_points_skipped. notSkipped means it has a value.
+type skipReason uint8
+
+const (
+	notSkipped skipReason = iota
+	skipNoValue
+	skipWarmup
+	skipNoInterval
+	skipNoQuantile
+	numSkipReasons
+)
+
+var skipReasonNames = [numSkipReasons]string{
+	notSkipped:     "",
+	skipNoValue:    "no_value",
+	skipWarmup:     "warmup",
+	skipNoInterval: "no_interval",
+	skipNoQuantile: "no_quantile",
+}
+
 // score feeds one value to the series' detector and emits the outcome;
 // left is the number of source points from this one to the end.
-func (mc *metricCtx) score(attrs pcommon.Map, ts pcommon.Timestamp, st *seriesState, v float64, ok bool, left int) {
-	if !ok || !finite(v) {
-		mc.bc.skipped++
+func (mc *metricCtx) score(attrs pcommon.Map, ts pcommon.Timestamp, st *seriesState, v float64, why skipReason, left int) {
+	if why == notSkipped && !finite(v) {
+		why = skipNoValue
+	}
+	if why != notSkipped {
+		mc.bc.skipped[why]++
 		return
 	}
 	s := st.det.Update(int64(ts), v)
 	if !s.Scored {
-		mc.bc.skipped++ // warm-up: learned, not scored
+		mc.bc.skipped[skipWarmup]++ // learned, not scored
 		return
 	}
 	mc.out.add(attrs, ts, s, left)
@@ -103,8 +127,8 @@ func (p *anomalyProcessor) processMetric(m pmetric.Metric, rc *resourceCtx, bc *
 			if st == nil {
 				continue
 			}
-			v, ok := numberValue(dp)
-			mc.score(dp.Attributes(), dp.Timestamp(), st, v, ok, dps.Len()-i)
+			v, why := numberValue(dp)
+			mc.score(dp.Attributes(), dp.Timestamp(), st, v, why, dps.Len()-i)
 		}
 	case pmetric.MetricTypeSum:
 		sum := m.Sum()
@@ -119,11 +143,11 @@ func (p *anomalyProcessor) processMetric(m pmetric.Metric, rc *resourceCtx, bc *
 			if st == nil {
 				continue
 			}
-			v, ok := numberValue(dp)
-			if ok && rate {
-				v, ok = st.rate(dp.StartTimestamp(), dp.Timestamp(), v)
+			v, why := numberValue(dp)
+			if why == notSkipped && rate {
+				v, why = st.rate(dp.StartTimestamp(), dp.Timestamp(), v)
 			}
-			mc.score(dp.Attributes(), dp.Timestamp(), st, v, ok, dps.Len()-i)
+			mc.score(dp.Attributes(), dp.Timestamp(), st, v, why, dps.Len()-i)
 		}
 	case pmetric.MetricTypeHistogram:
 		h := m.Histogram()
@@ -138,25 +162,25 @@ func (p *anomalyProcessor) processMetric(m pmetric.Metric, rc *resourceCtx, bc *
 			if st == nil {
 				continue
 			}
-			v, ok := st.histogramStat(dp, cumulative, &p.cfg.Histogram)
-			mc.score(dp.Attributes(), dp.Timestamp(), st, v, ok, dps.Len()-i)
+			v, why := st.histogramStat(dp, cumulative, &p.cfg.Histogram)
+			mc.score(dp.Attributes(), dp.Timestamp(), st, v, why, dps.Len()-i)
 		}
 	default:
 		// Exponential histograms and summaries pass through unscored.
 	}
 }
 
-func numberValue(dp pmetric.NumberDataPoint) (float64, bool) {
+func numberValue(dp pmetric.NumberDataPoint) (float64, skipReason) {
 	if dp.Flags().NoRecordedValue() {
-		return 0, false
+		return 0, skipNoValue
 	}
 	switch dp.ValueType() {
 	case pmetric.NumberDataPointValueTypeInt:
-		return float64(dp.IntValue()), true
+		return float64(dp.IntValue()), notSkipped
 	case pmetric.NumberDataPointValueTypeDouble:
-		return dp.DoubleValue(), true
+		return dp.DoubleValue(), notSkipped
 	}
-	return 0, false
+	return 0, skipNoValue
 }
 
 func perSecond(unit string) string {
@@ -186,27 +210,27 @@ func (s *seriesState) remember(start, ts pcommon.Timestamp, value, sum float64) 
 }
 
 // rate turns a cumulative monotonic sum into a per-second rate.
-func (s *seriesState) rate(start, ts pcommon.Timestamp, v float64) (float64, bool) {
+func (s *seriesState) rate(start, ts pcommon.Timestamp, v float64) (float64, skipReason) {
 	dt, fresh, ok := s.interval(start, ts)
 	if fresh {
 		s.remember(start, ts, v, 0)
-		return 0, false
+		return 0, skipNoInterval
 	}
 	if !ok {
-		return 0, false
+		return 0, skipNoInterval
 	}
 	delta := v - s.prevValue
 	s.remember(start, ts, v, 0)
 	if delta < 0 { // reset without a new start time
-		return 0, false
+		return 0, skipNoInterval
 	}
-	return delta / dt, true
+	return delta / dt, notSkipped
 }
 
 // histogramStat computes the configured statistic of one histogram point.
-func (s *seriesState) histogramStat(dp pmetric.HistogramDataPoint, cumulative bool, hc *HistogramConfig) (float64, bool) {
+func (s *seriesState) histogramStat(dp pmetric.HistogramDataPoint, cumulative bool, hc *HistogramConfig) (float64, skipReason) {
 	if dp.Flags().NoRecordedValue() {
-		return 0, false
+		return 0, skipNoValue
 	}
 	count := float64(dp.Count())
 	sum := dp.Sum()
@@ -217,10 +241,10 @@ func (s *seriesState) histogramStat(dp pmetric.HistogramDataPoint, cumulative bo
 		if fresh || (ok && count < s.prevValue) || (hc.Statistic == StatQuantile && len(buckets) != len(s.prevBuckets)) {
 			s.remember(dp.StartTimestamp(), dp.Timestamp(), count, sum)
 			s.prevBuckets = append(s.prevBuckets[:0], buckets...)
-			return 0, false
+			return 0, skipNoInterval
 		}
 		if !ok {
-			return 0, false
+			return 0, skipNoInterval
 		}
 		dt = d
 		dCount, dSum := count-s.prevValue, sum-s.prevSum
@@ -234,9 +258,14 @@ func (s *seriesState) histogramStat(dp pmetric.HistogramDataPoint, cumulative bo
 				diff[i] = c - s.prevBuckets[i]
 			}
 			s.prevBuckets = append(s.prevBuckets[:0], buckets...)
+			s.remember(dp.StartTimestamp(), dp.Timestamp(), count, sum)
+			if diff == nil { // a bucket went backwards: a reset without a new start time
+				return 0, skipNoInterval
+			}
 			buckets = diff
+		} else {
+			s.remember(dp.StartTimestamp(), dp.Timestamp(), count, sum)
 		}
-		s.remember(dp.StartTimestamp(), dp.Timestamp(), count, sum)
 		count, sum = dCount, dSum
 	} else if dp.StartTimestamp() != 0 && dp.Timestamp() > dp.StartTimestamp() {
 		dt = float64(dp.Timestamp()-dp.StartTimestamp()) / 1e9
@@ -244,26 +273,34 @@ func (s *seriesState) histogramStat(dp pmetric.HistogramDataPoint, cumulative bo
 	switch hc.Statistic {
 	case StatMean:
 		if !dp.HasSum() || count <= 0 {
-			return 0, false
+			return 0, skipNoValue
 		}
-		return sum / count, true
+		return sum / count, notSkipped
 	case StatCountRate:
 		if dt <= 0 {
-			return 0, false
+			return 0, skipNoInterval
 		}
-		return count / dt, true
+		return count / dt, notSkipped
 	case StatQuantile:
-		return bucketQuantile(hc.Quantile, dp.ExplicitBounds().AsRaw(), buckets)
+		if v, ok := bucketQuantile(hc.Quantile, dp.ExplicitBounds().AsRaw(), buckets); ok {
+			return v, notSkipped
+		}
+		return 0, skipNoQuantile
 	}
-	return 0, false
+	return 0, skipNoValue
 }
 
 // bucketQuantile estimates a quantile from explicit-bucket counts with
 // linear interpolation inside the bucket, like Prometheus' histogram_quantile:
 // the first bucket's lower edge is 0 when its upper bound is positive, and a
 // quantile in the +Inf bucket returns the last finite bound.
+//
+// A histogram with no finite bound (a count-only histogram: no bounds, one
+// bucket holding every observation, in (-Inf, +Inf)) says nothing about where
+// its observations lie, so it has no quantile: false, like a histogram whose
+// counts do not match its bounds or that holds no observation.
 func bucketQuantile(q float64, bounds []float64, counts []uint64) (float64, bool) {
-	if len(counts) == 0 || len(counts) != len(bounds)+1 {
+	if len(bounds) == 0 || len(counts) != len(bounds)+1 {
 		return 0, false
 	}
 	var total uint64
@@ -279,7 +316,7 @@ func bucketQuantile(q float64, bounds []float64, counts []uint64) (float64, bool
 		next := cum + float64(c)
 		if next >= rank && c > 0 {
 			if i == len(bounds) {
-				return bounds[len(bounds)-1], len(bounds) > 0
+				return bounds[len(bounds)-1], true
 			}
 			hi := bounds[i]
 			lo := 0.0

@@ -7,6 +7,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/fraiseql/otelcol-fraiseql/processor/anomaly/internal/metadata"
@@ -61,28 +63,49 @@ func (p *anomalyProcessor) shutdown(context.Context) error {
 
 // counts of one batch, recorded once at its end.
 type batchCounts struct {
-	scored, skipped, rejected, evicted, created int64
+	scored, rejected, evicted, created int64
+	skipped                            [numSkipReasons]int64
 }
 
 func (p *anomalyProcessor) processMetrics(ctx context.Context, md pmetric.Metrics) (pmetric.Metrics, error) {
 	start := p.now()
-	p.mu.Lock()
-	var bc batchCounts
-	p.evictStale(start, &bc) // first, so evicted slots serve this batch
-	rms := md.ResourceMetrics()
-	for i := 0; i < rms.Len(); i++ {
-		p.processResource(rms.At(i), start, &bc)
-	}
-	p.mu.Unlock()
+	bc := p.scoreBatch(md, start)
 
 	p.tb.ProcessorAnomalyPointsScored.Add(ctx, bc.scored)
-	p.tb.ProcessorAnomalyPointsSkipped.Add(ctx, bc.skipped)
+	for why, n := range bc.skipped {
+		if n > 0 {
+			p.tb.ProcessorAnomalyPointsSkipped.Add(ctx, n, metric.WithAttributeSet(skippedAttrs[why]))
+		}
+	}
 	p.tb.ProcessorAnomalySeriesRejected.Add(ctx, bc.rejected)
 	p.tb.ProcessorAnomalySeriesEvicted.Add(ctx, bc.evicted)
 	p.tb.ProcessorAnomalySeriesTracked.Add(ctx, bc.created-bc.evicted)
 	p.tb.ProcessorAnomalyScoringDuration.Record(ctx, p.now().Sub(start).Seconds())
 	return md, nil
 }
+
+// scoreBatch scores md under the processor's lock, released on every path
+// (a panic included: net/http recovers a panicking handler, and a lock held
+// after it would block every later batch for ever).
+func (p *anomalyProcessor) scoreBatch(md pmetric.Metrics, now time.Time) batchCounts {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var bc batchCounts
+	p.evictStale(now, &bc) // first, so evicted slots serve this batch
+	rms := md.ResourceMetrics()
+	for i := 0; i < rms.Len(); i++ {
+		p.processResource(rms.At(i), now, &bc)
+	}
+	return bc
+}
+
+// skippedAttrs is the attribute set of each skip reason, built once.
+var skippedAttrs = func() (out [numSkipReasons]attribute.Set) {
+	for why, name := range skipReasonNames {
+		out[why] = attribute.NewSet(attribute.String("reason", name))
+	}
+	return out
+}()
 
 func (p *anomalyProcessor) evictStale(now time.Time, bc *batchCounts) {
 	period := p.cfg.StaleAfter / 4

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/fraiseql/otelcol-fraiseql/processor/anomaly/internal/metadata"
@@ -133,7 +134,7 @@ func TestGaugeSpikeScoredWithBands(t *testing.T) {
 
 	warm := int64(createDefaultConfig().(*Config).WarmupPoints)
 	metadatatest.AssertEqualProcessorAnomalyPointsScored(t, tt, []metricdata.DataPoint[int64]{{Value: n - warm}}, metricdatatestIgnore...)
-	metadatatest.AssertEqualProcessorAnomalyPointsSkipped(t, tt, []metricdata.DataPoint[int64]{{Value: warm}}, metricdatatestIgnore...)
+	metadatatest.AssertEqualProcessorAnomalyPointsSkipped(t, tt, []metricdata.DataPoint[int64]{{Value: warm, Attributes: attribute.NewSet(attribute.String("reason", "warmup"))}}, metricdatatestIgnore...)
 	metadatatest.AssertEqualProcessorAnomalySeriesTracked(t, tt, []metricdata.DataPoint[int64]{{Value: 1}}, metricdatatestIgnore...)
 }
 

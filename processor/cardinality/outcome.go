@@ -20,6 +20,7 @@ const (
 	droppedUnsupportedType
 	droppedIncompatibleBuckets
 	droppedNoRecordedValue
+	droppedInvalidBuckets
 	numOutcomes
 )
 
@@ -35,6 +36,7 @@ var outcomeAttrs = [numOutcomes][2]string{
 	droppedUnsupportedType:     {"dropped", "unsupported_type"},
 	droppedIncompatibleBuckets: {"dropped", "incompatible_buckets"},
 	droppedNoRecordedValue:     {"dropped", "no_recorded_value"},
+	droppedInvalidBuckets:      {"dropped", "invalid_buckets"},
 }
 
 // outcomeOptions are built once: passing a prebuilt slice to Add does not allocate.

@@ -1,6 +1,8 @@
 package cardinality // import "github.com/fraiseql/otelcol-fraiseql/processor/cardinality"
 
 import (
+	"errors"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
@@ -67,8 +69,28 @@ func (p *cardinalityProcessor) numberPoint(mc *metricCtx, dp pmetric.NumberDataP
 	default:
 		out = droppedUnsupportedType
 	}
-	mc.b.counts[out]++
+	p.count(mc, out)
 	return true
+}
+
+// count records the outcome of a point that left its series; a drop that says something
+// about the data (not a limit with action drop, not a staleness marker) is also logged
+// once per metric.
+func (p *cardinalityProcessor) count(mc *metricCtx, out outcome) {
+	switch out {
+	case droppedInvalidBuckets, droppedIncompatibleBuckets, droppedStateFull, droppedUnsupportedType:
+		p.dropped(mc, out)
+	default:
+		mc.b.counts[out]++
+	}
+}
+
+// bucketError is the outcome of a histogram that could not merge.
+func bucketError(err error) outcome {
+	if errors.Is(err, overflow.ErrInvalid) {
+		return droppedInvalidBuckets
+	}
+	return droppedIncompatibleBuckets
 }
 
 func (b *batch) histOf(dp pmetric.HistogramDataPoint) *overflow.Hist {
@@ -84,6 +106,7 @@ func (b *batch) histOf(dp pmetric.HistogramDataPoint) *overflow.Hist {
 	h.Count, h.Sum, h.HasSum = dp.Count(), dp.Sum(), dp.HasSum()
 	h.Min, h.HasMin, h.Max, h.HasMax = dp.Min(), dp.HasMin(), dp.Max(), dp.HasMax()
 	h.Start, h.Time = uint64(dp.StartTimestamp()), uint64(dp.Timestamp())
+	h.AsOneBucket() // a count-only histogram merges as one (-Inf, +Inf) bucket
 	return h
 }
 
@@ -162,8 +185,9 @@ func bucketPoint[P bucketPointData](p *cardinalityProcessor, mc *metricCtx, dp P
 			mc.b.pendingFor(p, mc, ops.pendCum).acc = acc
 			p.sticky(mc)
 			return true
-		case overflow.Incompatible:
-			mc.b.counts[droppedIncompatibleBuckets]++
+		case overflow.Incompatible, overflow.Invalid:
+			// The stream is in overflow and this point cannot join it.
+			p.dropped(mc, statusOutcome(st))
 			p.tr.CountRejected(mc.ms, 1)
 			return true
 		}
@@ -175,19 +199,26 @@ func bucketPoint[P bucketPointData](p *cardinalityProcessor, mc *metricCtx, dp P
 	switch {
 	case p.drop:
 	case !cum:
-		if ops.addDelta(mc, mc.b.pendingFor(p, mc, ops.pendDelta), dp) != nil {
-			out = droppedIncompatibleBuckets
+		if err := ops.addDelta(mc, mc.b.pendingFor(p, mc, ops.pendDelta), dp); err != nil {
+			out = bucketError(err)
 		}
 	default:
 		switch st, acc := ops.cumulative(p, mc, h, dp, false); st {
 		case overflow.Merged:
 			mc.b.pendingFor(p, mc, ops.pendCum).acc = acc
-		case overflow.Incompatible:
-			out = droppedIncompatibleBuckets
+		case overflow.Incompatible, overflow.Invalid:
+			out = statusOutcome(st)
 		default:
 			out = droppedStateFull
 		}
 	}
-	mc.b.counts[out]++
+	p.count(mc, out)
 	return true
+}
+
+func statusOutcome(st overflow.Status) outcome {
+	if st == overflow.Invalid {
+		return droppedInvalidBuckets
+	}
+	return droppedIncompatibleBuckets
 }

@@ -43,6 +43,7 @@ type cardinalityProcessor struct {
 	evAdm    metric.AddOption
 	evStream metric.AddOption
 	lastWarn atomic.Int64
+	drops    dropLog
 	batches  sync.Pool
 
 	stop chan struct{}
@@ -296,7 +297,11 @@ func (p *cardinalityProcessor) processMetric(b *batch, rc *resourceCtx, scope pc
 			if _, ok := p.admit(&mc, h, dp.Attributes()); ok {
 				return false
 			}
-			mc.b.counts[droppedUnsupportedType]++
+			if !p.drop {
+				p.dropped(&mc, droppedUnsupportedType)
+			} else {
+				mc.b.counts[droppedUnsupportedType]++
+			}
 			return true
 		})
 	}

@@ -25,6 +25,19 @@ const (
 
 var signalNames = [numSignals]string{"traces", "metrics", "logs"}
 
+// field indexes what the removed counter counts (attribute `field`).
+type field uint8
+
+const (
+	fieldAttribute field = iota
+	fieldMetric
+	fieldTraceStateEntry
+	fieldSchemaURL
+	numFields
+)
+
+var fieldNames = [numFields]string{"attribute", "metric", "trace_state_entry", "schema_url"}
+
 // SummaryAttribute is the record attribute set by summary: the number of redactions.
 const SummaryAttribute = "piiredact.redactions"
 
@@ -50,8 +63,9 @@ type piiProcessor struct {
 
 	telemetry *metadata.TelemetryBuilder
 	// Pre-built telemetry options (attribute sets), so recording allocates little.
-	redactOpts [][numSignals]metric.AddOption // by kind
-	signalOpts [numSignals]metric.AddOption
+	redactOpts  [][numSignals]metric.AddOption // by kind
+	signalOpts  [numSignals]metric.AddOption
+	removedOpts [numFields][numSignals]metric.AddOption
 
 	walkers sync.Pool
 }
@@ -124,6 +138,10 @@ func (p *piiProcessor) init(cfg *Config) {
 	}
 	for s := signal(0); s < numSignals; s++ {
 		p.signalOpts[s] = metric.WithAttributeSet(attribute.NewSet(attribute.String("signal", signalNames[s])))
+		for f := field(0); f < numFields; f++ {
+			p.removedOpts[f][s] = metric.WithAttributeSet(attribute.NewSet(
+				attribute.String("field", fieldNames[f]), attribute.String("signal", signalNames[s])))
+		}
 	}
 	p.walkers.New = func() any { return newWalker(p) }
 }
@@ -153,6 +171,16 @@ func (p *piiProcessor) putWalker(ctx context.Context, w *walker) {
 			t.ProcessorPiiredactRedactions.Add(ctx, n, p.redactOpts[k][w.sig])
 			w.counts[k] = 0
 		}
+	}
+	for f, n := range w.removed {
+		if n > 0 {
+			t.ProcessorPiiredactRemoved.Add(ctx, n, p.removedOpts[f][w.sig])
+			w.removed[f] = 0
+		}
+	}
+	if w.keysReplaced > 0 {
+		t.ProcessorPiiredactKeysReplaced.Add(ctx, w.keysReplaced, p.signalOpts[w.sig])
+		w.keysReplaced = 0
 	}
 	t.ProcessorPiiredactItemsScanned.Add(ctx, w.items, p.signalOpts[w.sig])
 	t.ProcessorPiiredactBytesScanned.Add(ctx, w.bytes, p.signalOpts[w.sig])

@@ -1,8 +1,11 @@
 package piiredact // import "github.com/fraiseql/otelcol-fraiseql/processor/piiredact"
 
 import (
+	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
@@ -17,14 +20,26 @@ type walker struct {
 
 	findings []scan.Finding
 	path     []byte   // current key path: "user.email", "body.user.email"
-	drops    []string // keys to remove, a stack of per-map segments
+	idx      int      // index of the entry visited in the current map
+	rm       []int    // indexes of the entries to remove, a stack of per-map segments
+	renames  []rename // entries whose key held PII, a stack of per-map segments
+	drops    []int    // indexes of the metrics to remove
 	intBuf   [24]byte
+	byteBuf  []byte
 	visitFn  func(string, pcommon.Value) bool
 
-	counts []int64 // redactions by kind
-	record int64   // redactions in the current record (summary)
-	items  int64
-	bytes  int64
+	counts       []int64 // redactions by kind
+	record       int64   // redactions in the current record (summary)
+	items        int64
+	bytes        int64
+	keysReplaced int64
+	removed      [numFields]int64
+}
+
+// rename is a map entry to put back under its redacted key.
+type rename struct {
+	key string
+	val pcommon.Value
 }
 
 func newWalker(p *piiProcessor) *walker {
@@ -49,36 +64,67 @@ func (w *walker) attrs(m pcommon.Map) {
 	w.walkMap(m)
 }
 
-// walkMap visits every entry of m under the current path and removes dropped entries.
+// walkMap visits every entry of m under the current path, removes dropped entries and puts
+// the entries whose key held PII back under their redacted key (at the end of the map). Two
+// keys redacted to the same text (two masked e-mail addresses) cannot both stay: the second
+// is removed and counted. Removal goes by index in one pass (Range and RemoveIf walk the
+// entries in the same order), so it is linear in the size of the map.
 func (w *walker) walkMap(m pcommon.Map) {
 	if m.Len() == 0 {
 		return
 	}
-	mark := len(w.drops)
+	mark, rmark, idx := len(w.rm), len(w.renames), w.idx
+	w.idx = 0
 	m.Range(w.visitFn)
-	if len(w.drops) > mark {
-		drops := w.drops[mark:]
-		m.RemoveIf(func(k string, _ pcommon.Value) bool {
-			for _, d := range drops {
-				if d == k {
-					return true
-				}
-			}
-			return false
-		})
-		clear(w.drops[mark:])
-		w.drops = w.drops[:mark]
+	w.idx = idx
+	if len(w.rm) == mark {
+		return
 	}
+	rm := w.rm[mark:]
+	i := 0
+	m.RemoveIf(func(string, pcommon.Value) bool {
+		r := len(rm) > 0 && rm[0] == i
+		if r {
+			rm = rm[1:]
+		}
+		i++
+		return r
+	})
+	for _, r := range w.renames[rmark:] {
+		if _, exists := m.Get(r.key); exists {
+			w.removed[fieldAttribute]++
+			continue
+		}
+		r.val.MoveTo(m.PutEmpty(r.key))
+		w.keysReplaced++
+	}
+	clear(w.renames[rmark:])
+	w.renames = w.renames[:rmark]
+	w.rm = w.rm[:mark]
 }
 
 func (w *walker) visit(k string, v pcommon.Value) bool {
+	idx := w.idx
+	w.idx++
 	n := len(w.path)
 	if n > 0 {
 		w.path = append(w.path, '.')
 	}
 	w.path = append(w.path, k...)
 	if w.value(k, v) {
-		w.drops = append(w.drops, k)
+		w.rm = append(w.rm, idx)
+		w.removed[fieldAttribute]++
+	} else if w.p.scanner.MayMatch(k) && !w.inSet(w.p.ignoreKeys) {
+		// The key itself: a map keyed by e-mail address, card number, ...
+		if nk, changed, drop := w.text(k, 0); drop {
+			w.rm = append(w.rm, idx)
+			w.removed[fieldAttribute]++
+		} else if changed {
+			val := pcommon.NewValueEmpty()
+			v.MoveTo(val)
+			w.rm = append(w.rm, idx)
+			w.renames = append(w.renames, rename{nk, val})
+		}
 	}
 	w.path = w.path[:n]
 	return true
@@ -91,6 +137,7 @@ func (w *walker) walkSlice(key string, s pcommon.Slice) {
 	for i := 0; i < s.Len(); i++ {
 		if w.value(key, s.At(i)) {
 			drop = append(drop, i)
+			w.removed[fieldAttribute]++
 		}
 	}
 	if len(drop) > 0 {
@@ -129,6 +176,10 @@ func (w *walker) value(key string, v pcommon.Value) (drop bool) {
 		return w.strValue(key, v)
 	case pcommon.ValueTypeInt:
 		return w.intValue(v)
+	case pcommon.ValueTypeDouble:
+		return w.doubleValue(v)
+	case pcommon.ValueTypeBytes:
+		return w.bytesValue(v)
 	case pcommon.ValueTypeMap:
 		w.walkMap(v.Map())
 	case pcommon.ValueTypeSlice:
@@ -167,7 +218,24 @@ func (w *walker) intValue(v pcommon.Value) bool {
 	if i < 1_000_000_000_000 { // fewer than 13 digits
 		return false
 	}
-	d := strconv.AppendInt(w.intBuf[:0], i, 10)
+	return w.cardNumber(v, strconv.AppendInt(w.intBuf[:0], i, 10))
+}
+
+// doubleValue catches card numbers sent as doubles: integral values of 13 to 19 digits are
+// checked like ints (a double holds every 16-digit PAN below 2^53 exactly).
+func (w *walker) doubleValue(v pcommon.Value) bool {
+	if !w.p.cardOn {
+		return false
+	}
+	f := v.Double()
+	if !(f >= 1e12 && f < 1e19) || f != math.Trunc(f) {
+		return false
+	}
+	return w.cardNumber(v, strconv.AppendUint(w.intBuf[:0], uint64(f), 10))
+}
+
+// cardNumber masks v (an int or a double printed as the digits d) when d is a card number.
+func (w *walker) cardNumber(v pcommon.Value, d []byte) bool {
 	if !scan.IsCardNumber(d) {
 		return false
 	}
@@ -178,6 +246,48 @@ func (w *walker) intValue(v pcommon.Value) bool {
 	}
 	v.SetStr(w.p.redactor.Replacement(scan.CreditCard, string(d)))
 	return false
+}
+
+// bytesValue scans a bytes value that holds text: valid UTF-8, or any bytes without control
+// characters other than tab, CR and LF (text in a legacy 8-bit encoding, or with a stray
+// invalid byte, as in "jane.doe\xff@example.com"). Binary data (protobuf, compressed or
+// encrypted blobs, images) holds control bytes and is left alone: a mask inside it would
+// corrupt it, and detectors would match noise. The value stays bytes.
+func (w *walker) bytesValue(v pcommon.Value) bool {
+	bs := v.Bytes()
+	n := bs.Len()
+	if n == 0 {
+		return false
+	}
+	w.byteBuf = w.byteBuf[:0]
+	for i := 0; i < n; i++ {
+		w.byteBuf = append(w.byteBuf, bs.At(i))
+	}
+	if !utf8.Valid(w.byteBuf) && !isText(w.byteBuf) {
+		return false
+	}
+	w.bytes += int64(n)
+	// The scan reads the buffer as a string without copying it; the buffer is not written
+	// until the scan and the redaction (which builds a new string) are done.
+	s := unsafe.String(&w.byteBuf[0], n)
+	out, changed, drop := w.text(s, 0)
+	if drop {
+		return true
+	}
+	if changed {
+		v.SetEmptyBytes().FromRaw([]byte(out))
+	}
+	return false
+}
+
+// isText reports whether b holds no control byte other than tab, CR and LF.
+func isText(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // strValue scans a string attribute value.
@@ -245,6 +355,90 @@ func (w *walker) plainText(s string, dropValue string) (string, bool) {
 	return out, changed
 }
 
+// short scans a short text field (scope name and version, severity text, metric unit and
+// description) behind the prefilter: most such values cannot hold anything.
+func (w *walker) short(s, dropValue string) (string, bool) {
+	if s == "" || !w.p.scanner.MayMatch(s) {
+		return s, false
+	}
+	return w.plainText(s, dropValue)
+}
+
+// findings scans s and counts what it finds; for fields that are removed, not rewritten.
+func (w *walker) findingsIn(s string) int {
+	if s == "" || !w.p.scanner.MayMatch(s) {
+		return 0
+	}
+	w.bytes += int64(len(s))
+	fs := w.p.scanner.Scan(s, 0, w.findings[:0])
+	w.findings = fs[:0]
+	for _, f := range fs {
+		w.count(f.Kind, 1)
+	}
+	return len(fs)
+}
+
+// schemaURL returns the schema URL to keep: "" when it holds PII (a masked URL is no schema).
+func (w *walker) schemaURL(u string) (string, bool) {
+	if w.findingsIn(u) == 0 {
+		return u, false
+	}
+	w.removed[fieldSchemaURL]++
+	return "", true
+}
+
+// scope walks an instrumentation scope: name, version, attributes.
+func (w *walker) scope(sc pcommon.InstrumentationScope) {
+	if out, changed := w.short(sc.Name(), ""); changed {
+		sc.SetName(out)
+	}
+	if out, changed := w.short(sc.Version(), ""); changed {
+		sc.SetVersion(out)
+	}
+	w.attrs(sc.Attributes())
+}
+
+// traceState removes the list members of a W3C trace_state that hold PII (an entry is opaque
+// to everyone but its vendor: masking inside it would break it; removing it is allowed).
+func (w *walker) traceState(ts pcommon.TraceState) {
+	raw := ts.AsRaw()
+	if raw == "" {
+		return
+	}
+	w.bytes += int64(len(raw))
+	fs := w.p.scanner.Scan(raw, 0, w.findings[:0])
+	w.findings = fs[:0]
+	if len(fs) == 0 {
+		return
+	}
+	for _, f := range fs {
+		w.count(f.Kind, 1)
+	}
+	var b strings.Builder
+	fi := 0
+	for start := 0; start <= len(raw); {
+		end := strings.IndexByte(raw[start:], ',')
+		if end < 0 {
+			end = len(raw)
+		} else {
+			end += start
+		}
+		for fi < len(fs) && fs[fi].End <= start {
+			fi++
+		}
+		if fi < len(fs) && fs[fi].Start < end {
+			w.removed[fieldTraceStateEntry]++
+		} else {
+			if b.Len() > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(raw[start:end])
+		}
+		start = end + 1
+	}
+	ts.FromRaw(b.String())
+}
+
 // body walks a log body: strings are scanned as text, maps and slices under the path "body".
 func (w *walker) body(v pcommon.Value) {
 	w.path = append(w.path[:0], "body"...)
@@ -267,6 +461,14 @@ func (w *walker) body(v pcommon.Value) {
 	case pcommon.ValueTypeInt:
 		if w.intValue(v) {
 			v.SetStr("")
+		}
+	case pcommon.ValueTypeDouble:
+		if w.doubleValue(v) {
+			v.SetStr("")
+		}
+	case pcommon.ValueTypeBytes:
+		if !w.inSet(w.p.ignoreKeys) && w.bytesValue(v) {
+			v.SetEmptyBytes()
 		}
 	}
 	w.path = w.path[:0]

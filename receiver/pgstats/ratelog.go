@@ -24,18 +24,24 @@ func newRateLog(logger *zap.Logger, every time.Duration) *rateLog {
 
 // warn returns true when the line was logged at warn level.
 func (r *rateLog) warn(key, msg string, fields ...zap.Field) bool {
+	loud := r.due(key)
+	if loud {
+		r.logger.Warn(msg, fields...)
+	} else {
+		r.logger.Debug(msg, fields...)
+	}
+	return loud
+}
+
+// due reports whether key is due for a warn-level line, and if so marks it logged now.
+func (r *rateLog) due(key string) bool {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	now := r.now()
 	last, seen := r.last[key]
 	loud := !seen || now.Sub(last) >= r.every
 	if loud {
 		r.last[key] = now
-	}
-	r.mu.Unlock()
-	if loud {
-		r.logger.Warn(msg, fields...)
-	} else {
-		r.logger.Debug(msg, fields...)
 	}
 	return loud
 }

@@ -112,7 +112,10 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st.opType, st.opName = info.Type, info.Name
-	server.SetAttributes(telemetry.AttrOperationType.String(info.Type), telemetry.AttrOperationName.String(info.Name))
+	server.SetAttributes(telemetry.AttrOperationType.String(info.Type))
+	if info.Name != "" {
+		server.SetAttributes(telemetry.AttrOperationName.String(info.Name))
+	}
 	ctx = context.WithValue(ctx, opTypeKey{}, info.Type)
 
 	// Rate limit, then authenticate.
@@ -143,11 +146,11 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ctx, op := s.tracer.Start(ctx, operationSpanName(info), trace.WithAttributes(
-		telemetry.AttrOperationType.String(info.Type),
-		telemetry.AttrOperationName.String(info.Name),
-		telemetry.AttrDocument.String(req.Query),
-	))
+	opAttrs := []attribute.KeyValue{telemetry.AttrOperationType.String(info.Type), telemetry.AttrDocument.String(req.Query)}
+	if info.Name != "" {
+		opAttrs = append(opAttrs, telemetry.AttrOperationName.String(info.Name))
+	}
+	ctx, op := s.tracer.Start(ctx, operationSpanName(info), trace.WithAttributes(opAttrs...))
 	defer op.End()
 
 	if info.Type == "subscription" {

@@ -3,6 +3,8 @@ package faults
 import (
 	"strings"
 	"testing"
+
+	"github.com/fraiseql/otelcol-fraiseql/examples/fraiseql-demo/internal/telemetry"
 )
 
 func TestDecodeNamesTheField(t *testing.T) {
@@ -54,5 +56,12 @@ func TestStoreWatch(t *testing.T) {
 	}
 	if st.Get().AuthAttack != 5 {
 		t.Fatalf("Get = %+v after a refused Set", st.Get())
+	}
+}
+
+func TestBurstFitsTheSDKLimit(t *testing.T) {
+	// The burst must reach the collector whole: below the SDK's per-instrument limit.
+	if MaxCardinalityBurst >= telemetry.CardinalityLimit {
+		t.Fatalf("cardinality_burst max %d >= SDK cardinality limit %d", MaxCardinalityBurst, telemetry.CardinalityLimit)
 	}
 }

@@ -37,7 +37,7 @@ type Weighted struct {
 
 // DefaultMix is the traffic mix of `fraiseql-demo load`.
 var DefaultMix = []Weighted{
-	{Browse, 30}, {Product, 15}, {Search, 8}, {Journey, 12}, {LoginFailure, 5}, {APIKey, 10},
+	{Browse, 30}, {Product, 15}, {Search, 8}, {Journey, 12}, {LoginFailure, 3}, {APIKey, 10},
 	{Subscription, 3}, {Slow, 2}, {Complex, 3}, {BadQuery, 3}, {Signup, 2}, {Forbidden, 3},
 	{BadToken, 1}, {InlineLiteral, 3},
 }

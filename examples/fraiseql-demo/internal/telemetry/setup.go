@@ -27,6 +27,12 @@ import (
 // service: the gateway's span-metrics buckets, with the 0.15 s objective as a bound.
 var LatencyBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10}
 
+// CardinalityLimit is the SDK's per-instrument series limit (OTEL_GO_X_CARDINALITY_LIMIT
+// overrides it). The SDK's default, 2000, would fold the cardinality_burst drill into an
+// otel.metric.overflow series inside the service, so the collector's cardinality processor
+// would never see the burst; every other instrument of the service is bounded far below it.
+const CardinalityLimit = 110_000
+
 // Version is the service.version the demo reports unless OTEL_RESOURCE_ATTRIBUTES sets one.
 const Version = "0.1.0"
 
@@ -116,11 +122,15 @@ func Setup(ctx context.Context, opts Options) (*Providers, error) {
 		// The interval comes from OTEL_METRIC_EXPORT_INTERVAL (ms, default 60000).
 		reader = sdkmetric.NewPeriodicReader(exp)
 	}
-	p.MeterProvider = sdkmetric.NewMeterProvider(
+	mpOpts := []sdkmetric.Option{
 		sdkmetric.WithResource(res),
 		sdkmetric.WithReader(reader),
 		sdkmetric.WithView(Views()...),
-	)
+	}
+	if os.Getenv("OTEL_GO_X_CARDINALITY_LIMIT") == "" {
+		mpOpts = append(mpOpts, sdkmetric.WithCardinalityLimit(CardinalityLimit))
+	}
+	p.MeterProvider = sdkmetric.NewMeterProvider(mpOpts...)
 	p.shutdown = append(p.shutdown, p.MeterProvider.Shutdown)
 
 	otel.SetTracerProvider(p.TracerProvider)

@@ -245,9 +245,7 @@ func amError(w http.ResponseWriter, status, code int, msg string) {
 }
 
 func (f *Alertmanager) handle(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	f.requests++
-	f.mu.Unlock()
+	withLock(&f.mu, func() { f.requests++ })
 	if f.serve(w, r) {
 		return
 	}
@@ -266,9 +264,7 @@ func (f *Alertmanager) handle(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *Alertmanager) record(p AMPost) {
-	f.mu.Lock()
-	f.posts = append(f.posts, p)
-	f.mu.Unlock()
+	withLock(&f.mu, func() { f.posts = append(f.posts, p) })
 }
 
 func (f *Alertmanager) post(w http.ResponseWriter, r *http.Request) {
@@ -372,15 +368,15 @@ func (f *Alertmanager) post(w http.ResponseWriter, r *http.Request) {
 		s.Fingerprint = AMFingerprint(s.Labels)
 		valid = append(valid, s)
 	}
-	f.mu.Lock()
-	for _, s := range valid {
-		if old, ok := f.alerts[s.Fingerprint]; ok &&
-			(s.EndsAt.After(old.StartsAt) && s.EndsAt.Before(old.EndsAt) || s.StartsAt.After(old.StartsAt) && s.StartsAt.Before(old.EndsAt)) {
-			s = amMerge(old, s, now)
+	withLock(&f.mu, func() {
+		for _, s := range valid {
+			if old, ok := f.alerts[s.Fingerprint]; ok &&
+				(s.EndsAt.After(old.StartsAt) && s.EndsAt.Before(old.EndsAt) || s.StartsAt.After(old.StartsAt) && s.StartsAt.Before(old.EndsAt)) {
+				s = amMerge(old, s, now)
+			}
+			f.alerts[s.Fingerprint] = s
 		}
-		f.alerts[s.Fingerprint] = s
-	}
-	f.mu.Unlock()
+	})
 	if len(errs) > 0 {
 		msg := strings.Join(errs, "; ")
 		w.Header().Set("Content-Type", "application/json")

@@ -107,3 +107,11 @@ func (w *window) allow(now time.Time) bool {
 	w.times = append(w.times, now)
 	return true
 }
+
+// withLock runs f holding mu, released on every path (the handlers run under net/http,
+// which recovers a panic and would otherwise leave mu held).
+func withLock(mu *sync.Mutex, f func()) {
+	mu.Lock()
+	defer mu.Unlock()
+	f()
+}

@@ -136,9 +136,7 @@ func pdJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (f *PagerDuty) invalid(w http.ResponseWriter, errs ...string) {
-	f.mu.Lock()
-	f.rejected = append(f.rejected, errs...)
-	f.mu.Unlock()
+	withLock(&f.mu, func() { f.rejected = append(f.rejected, errs...) })
 	pdJSON(w, http.StatusBadRequest, map[string]any{"status": "invalid event", "message": pdInvalidBody, "errors": errs})
 }
 
@@ -165,9 +163,7 @@ type pdPayloadIn struct {
 }
 
 func (f *PagerDuty) handle(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	f.requests++
-	f.mu.Unlock()
+	withLock(&f.mu, func() { f.requests++ })
 	if f.serve(w, r) {
 		return
 	}

@@ -85,9 +85,7 @@ func (f *Slack) Errors() []string {
 }
 
 func (f *Slack) fail(w http.ResponseWriter, status int, body string) {
-	f.mu.Lock()
-	f.errors = append(f.errors, body)
-	f.mu.Unlock()
+	withLock(&f.mu, func() { f.errors = append(f.errors, body) })
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(body))
 }
@@ -148,10 +146,26 @@ func (f *Slack) Requests() int {
 	return f.requests
 }
 
-func (f *Slack) handle(w http.ResponseWriter, r *http.Request) {
+// accept records m unless the rate limit refuses it.
+func (f *Slack) accept(m SlackMessage) bool {
 	f.mu.Lock()
-	f.requests++
-	f.mu.Unlock()
+	defer f.mu.Unlock()
+	if f.win == nil {
+		burst := f.Burst
+		if burst == 0 {
+			burst = 3
+		}
+		f.win = &window{limit: burst, period: time.Second}
+	}
+	if f.Burst >= 0 && !f.win.allow(m.At) {
+		return false
+	}
+	f.messages = append(f.messages, m)
+	return true
+}
+
+func (f *Slack) handle(w http.ResponseWriter, r *http.Request) {
+	withLock(&f.mu, func() { f.requests++ })
 	if f.serve(w, r) {
 		return
 	}
@@ -186,26 +200,15 @@ func (f *Slack) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := f.Now()
-	f.mu.Lock()
-	if f.win == nil {
-		burst := f.Burst
-		if burst == 0 {
-			burst = 3
-		}
-		f.win = &window{limit: burst, period: time.Second}
-	}
-	if f.Burst >= 0 && !f.win.allow(now) {
-		f.mu.Unlock()
-		w.Header().Set("Retry-After", "1")
-		f.fail(w, http.StatusTooManyRequests, `{"retry_after":1,"ok":false,"error":"rate_limited"}`)
-		return
-	}
 	text := ""
 	if in.Text != nil {
 		text = *in.Text
 	}
-	f.messages = append(f.messages, SlackMessage{Text: text, Blocks: in.Blocks, Attachments: in.Attachments, At: now})
-	f.mu.Unlock()
+	if !f.accept(SlackMessage{Text: text, Blocks: in.Blocks, Attachments: in.Attachments, At: now}) {
+		w.Header().Set("Retry-After", "1")
+		f.fail(w, http.StatusTooManyRequests, `{"retry_after":1,"ok":false,"error":"rate_limited"}`)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte("ok"))
 }

@@ -94,9 +94,7 @@ func (f *Webhook) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(f.Secret) > 0 && !f.verify(r.Header.Get("X-Incident-Timestamp"), r.Header.Get("X-Incident-Signature"), body) {
-		f.mu.Lock()
-		f.denied++
-		f.mu.Unlock()
+		withLock(&f.mu, func() { f.denied++ })
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
@@ -105,8 +103,6 @@ func (f *Webhook) handle(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	f.mu.Lock()
-	f.requests = append(f.requests, WebhookRequest{Body: m, Headers: r.Header.Clone()})
-	f.mu.Unlock()
+	withLock(&f.mu, func() { f.requests = append(f.requests, WebhookRequest{Body: m, Headers: r.Header.Clone()}) })
 	w.WriteHeader(http.StatusOK)
 }

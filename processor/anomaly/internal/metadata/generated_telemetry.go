@@ -71,7 +71,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorAnomalyPointsSkipped, err = builder.meter.Int64Counter(
 		"otelcol_processor_anomaly_points_skipped",
-		metric.WithDescription("Number of selected data points not scored (NaN/Inf, no value, first point of a cumulative sum, counter reset, unsupported type). [Alpha]"),
+		metric.WithDescription("Number of selected data points not scored, by reason: no_value (no recorded value, NaN or Inf, a histogram mean without sum or count), warmup (learned, not yet scored), no_interval (first point of a cumulative series, a restart or reset, a repeated timestamp, a change of bucket layout), no_quantile (a histogram with no finite bucket bound, e.g. a count-only histogram, bucket counts that do not match its bounds, or no observation in the interval). [Alpha]"),
 		metric.WithUnit("{datapoints}"),
 	)
 	errs = errors.Join(errs, err)

@@ -40,7 +40,7 @@ func AssertEqualProcessorAnomalyPointsScored(t *testing.T, tt *componenttest.Tel
 func AssertEqualProcessorAnomalyPointsSkipped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_anomaly_points_skipped",
-		Description: "Number of selected data points not scored (NaN/Inf, no value, first point of a cumulative sum, counter reset, unsupported type). [Alpha]",
+		Description: "Number of selected data points not scored, by reason: no_value (no recorded value, NaN or Inf, a histogram mean without sum or count), warmup (learned, not yet scored), no_interval (first point of a cumulative series, a restart or reset, a repeated timestamp, a change of bucket layout), no_quantile (a histogram with no finite bucket bound, e.g. a count-only histogram, bucket counts that do not match its bounds, or no observation in the interval). [Alpha]",
 		Unit:        "{datapoints}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

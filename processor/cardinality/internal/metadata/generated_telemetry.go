@@ -153,7 +153,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	var err, errs error
 	builder.ProcessorCardinalityDatapoints, err = builder.meter.Int64Counter(
 		"otelcol_processor_cardinality_datapoints",
-		metric.WithDescription("Data points processed, by outcome (passed, overflowed, dropped) and reason (admitted, excluded, metric_limit, global_limit, in_overflow, overflow_state_full, unsupported_type, incompatible_buckets, no_recorded_value). [Alpha]"),
+		metric.WithDescription("Data points processed, by outcome (passed, overflowed, dropped) and reason (admitted, excluded, metric_limit, global_limit, in_overflow, overflow_state_full, unsupported_type, incompatible_buckets, invalid_buckets, no_recorded_value). [Alpha]"),
 		metric.WithUnit("{datapoint}"),
 	)
 	errs = errors.Join(errs, err)

@@ -24,7 +24,7 @@ func NewSettings(tt *componenttest.Telemetry) processor.Settings {
 func AssertEqualProcessorCardinalityDatapoints(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_cardinality_datapoints",
-		Description: "Data points processed, by outcome (passed, overflowed, dropped) and reason (admitted, excluded, metric_limit, global_limit, in_overflow, overflow_state_full, unsupported_type, incompatible_buckets, no_recorded_value). [Alpha]",
+		Description: "Data points processed, by outcome (passed, overflowed, dropped) and reason (admitted, excluded, metric_limit, global_limit, in_overflow, overflow_state_full, unsupported_type, incompatible_buckets, invalid_buckets, no_recorded_value). [Alpha]",
 		Unit:        "{datapoint}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

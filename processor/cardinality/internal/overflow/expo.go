@@ -1,5 +1,15 @@
 package overflow
 
+import (
+	"errors"
+	"math"
+)
+
+// ErrInvalid: the point is malformed on its own (counts that do not match the bounds, a
+// scale outside the data model's range, or buckets no float64 value falls into), so it
+// cannot be merged into anything.
+var ErrInvalid = errors.New("invalid histogram buckets")
+
 // Scales of exponential histograms (OTel data model).
 const (
 	MinScale = -10
@@ -15,7 +25,31 @@ type Buckets struct {
 	Counts []uint64
 }
 
-func (b Buckets) hi() int32 { return b.Offset + int32(len(b.Counts)) - 1 }
+// lo and hi are the first and last bucket index, in 64 bits: an int32 offset plus a length
+// can pass math.MaxInt32.
+func (b Buckets) lo() int64 { return int64(b.Offset) }
+func (b Buckets) hi() int64 { return int64(b.Offset) + int64(len(b.Counts)) - 1 }
+
+// IndexRange is the range of bucket indexes that finite float64 values (subnormals
+// included) fall into at scale s, rounded outwards: at scale s bucket i holds the values in
+// (2^(i·2^-s), 2^((i+1)·2^-s)], and every finite non-zero |value| lies in [2^-1074, 2^1024).
+// At scale 20 that is about ±1.1·10⁹, so every index of a valid point fits in an int32.
+func IndexRange(s int32) (lo, hi int64) {
+	if s >= 0 {
+		return -1075 << s, 1024 << s
+	}
+	return (-1075 >> -s) - 1, 1024 >> -s
+}
+
+// validBuckets reports whether every bucket of b lies in the index range of scale s (an
+// empty range is valid whatever its offset).
+func validBuckets(b Buckets, s int32) bool {
+	if len(b.Counts) == 0 {
+		return true
+	}
+	lo, hi := IndexRange(s)
+	return b.lo() >= lo && b.hi() <= hi
+}
 
 // Expo is an exponential histogram point.
 type Expo struct {
@@ -34,8 +68,13 @@ type Expo struct {
 	Time          uint64
 }
 
-// Valid reports whether the scale is within the data model's range.
-func (e *Expo) Valid() bool { return e.Scale >= MinScale && e.Scale <= MaxScale }
+// Valid reports whether the scale is within the data model's range and every bucket lies
+// where a float64 value can fall at that scale (see IndexRange). Merging works on valid
+// points only: an index far outside, e.g. math.MinInt32 next to math.MaxInt32, describes no
+// value and would make the merged range span billions of buckets.
+func (e *Expo) Valid() bool {
+	return e.Scale >= MinScale && e.Scale <= MaxScale && validBuckets(e.Pos, e.Scale) && validBuckets(e.Neg, e.Scale)
+}
 
 // clone deep-copies e at scale s ≤ e.Scale (bucket index i maps to i >> (e.Scale-s)).
 func (e *Expo) clone(s int32) Expo {
@@ -46,25 +85,27 @@ func (e *Expo) clone(s int32) Expo {
 	return c
 }
 
+// downscale is b at by scales coarser. Index arithmetic is 64-bit; callers pass valid
+// buckets, whose shifted indexes fit in an int32.
 func downscale(b Buckets, by int32) Buckets {
 	if len(b.Counts) == 0 {
 		return Buckets{Offset: b.Offset >> by}
 	}
-	lo, hi := b.Offset>>by, b.hi()>>by
-	out := Buckets{Offset: lo, Counts: make([]uint64, hi-lo+1)}
+	lo, hi := b.lo()>>by, b.hi()>>by
+	out := Buckets{Offset: int32(lo), Counts: make([]uint64, hi-lo+1)}
 	for i, c := range b.Counts {
-		out.Counts[((b.Offset+int32(i))>>by)-lo] += c
+		out.Counts[((b.lo()+int64(i))>>by)-lo] += c
 	}
 	return out
 }
 
 // span is the bucket range of a and b together, each shifted down, or ok=false if empty.
-func span(a Buckets, da int32, b Buckets, db int32) (lo, hi int32, ok bool) {
+func span(a Buckets, da int32, b Buckets, db int32) (lo, hi int64, ok bool) {
 	if len(a.Counts) > 0 {
-		lo, hi, ok = a.Offset>>da, a.hi()>>da, true
+		lo, hi, ok = a.lo()>>da, a.hi()>>da, true
 	}
 	if len(b.Counts) > 0 {
-		blo, bhi := b.Offset>>db, b.hi()>>db
+		blo, bhi := b.lo()>>db, b.hi()>>db
 		if !ok || blo < lo {
 			lo = blo
 		}
@@ -76,9 +117,11 @@ func span(a Buckets, da int32, b Buckets, db int32) (lo, hi int32, ok bool) {
 	return lo, hi, ok
 }
 
+// fits reports whether a and b, shifted down, span at most max buckets with every index in
+// the int32 range of OTLP offsets.
 func fits(a Buckets, da int32, b Buckets, db int32, max int) bool {
 	lo, hi, ok := span(a, da, b, db)
-	return !ok || int(hi-lo)+1 <= max
+	return !ok || hi-lo+1 <= int64(max) && lo >= math.MinInt32 && hi <= math.MaxInt32
 }
 
 // addInto adds b (shifted down by db) into a (shifted down by da), returning the result.
@@ -87,28 +130,31 @@ func addInto(a Buckets, da int32, b Buckets, db int32) Buckets {
 	if !ok {
 		return Buckets{Offset: a.Offset >> da}
 	}
-	out := Buckets{Offset: lo, Counts: make([]uint64, hi-lo+1)}
+	out := Buckets{Offset: int32(lo), Counts: make([]uint64, hi-lo+1)}
 	for i, c := range a.Counts {
-		out.Counts[((a.Offset+int32(i))>>da)-lo] += c
+		out.Counts[((a.lo()+int64(i))>>da)-lo] += c
 	}
 	for i, c := range b.Counts {
-		out.Counts[((b.Offset+int32(i))>>db)-lo] += c
+		out.Counts[((b.lo()+int64(i))>>db)-lo] += c
 	}
 	return out
 }
 
 // ExpoAgg merges exponential histograms, downscaling to the coarsest scale needed so that
-// each bucket range fits MaxBuckets.
+// each bucket range fits MaxBuckets. Only valid points merge (see Expo.Valid), so the merged
+// range is bounded: at most MaxBuckets buckets per sign, or the few buckets of the whole
+// float64 range at MinScale when MaxBuckets is smaller than that.
 type ExpoAgg struct {
 	E          Expo
 	N          int
 	MaxBuckets int
 }
 
-// Add merges p (a delta) into the aggregate without keeping references to p's slices.
+// Add merges p (a delta) into the aggregate without keeping references to p's slices; an
+// invalid p is refused with ErrInvalid and leaves the aggregate as it was.
 func (a *ExpoAgg) Add(p *Expo) error {
 	if !p.Valid() {
-		return ErrIncompatible
+		return ErrInvalid
 	}
 	max := a.MaxBuckets
 	if max <= 0 {

@@ -1,6 +1,7 @@
 package overflow
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -71,7 +72,7 @@ func TestExpoCumulativeDelta(t *testing.T) {
 	if got := acc.ExpoValue(); got.Count != 5 || bucketsTotal(got.Pos) != 5 {
 		t.Fatalf("accumulated %+v", got)
 	}
-	if st, _ := s.Expo(1, 2, &Expo{Scale: 99}, 0, false); st != Incompatible {
+	if st, _ := s.Expo(1, 2, &Expo{Scale: 99}, 0, false); st != Invalid {
 		t.Fatal("invalid scale accepted")
 	}
 }
@@ -80,8 +81,11 @@ func randomExpo(r *rand.Rand) *Expo {
 	e := &Expo{Scale: int32(r.IntN(31) - 10), ZeroCount: uint64(r.IntN(3))}
 	e.Count = e.ZeroCount
 	for _, b := range []*Buckets{&e.Pos, &e.Neg} {
-		b.Offset = int32(r.IntN(2000) - 1000)
-		b.Counts = make([]uint64, r.IntN(40))
+		// Anywhere in the index range of the scale (Expo.Valid).
+		lo, hi := IndexRange(e.Scale)
+		n := min(int64(r.IntN(40)), hi-lo+1)
+		b.Offset = int32(lo + r.Int64N(hi-lo+2-n))
+		b.Counts = make([]uint64, n)
 		for i := range b.Counts {
 			b.Counts[i] = uint64(r.IntN(4))
 			e.Count += b.Counts[i]
@@ -109,5 +113,96 @@ func TestExpoMergeConservesCounts(t *testing.T) {
 		if a.E.Scale > MinScale && (len(a.E.Pos.Counts) > a.MaxBuckets || len(a.E.Neg.Counts) > a.MaxBuckets) {
 			t.Fatalf("case %d: %d/%d buckets over max %d at scale %d", i, len(a.E.Pos.Counts), len(a.E.Neg.Counts), a.MaxBuckets, a.E.Scale)
 		}
+	}
+}
+
+func TestIndexRange(t *testing.T) {
+	for _, tc := range []struct {
+		scale  int32
+		lo, hi int64
+	}{
+		{20, -1075 << 20, 1024 << 20}, // ±1.1e9: inside int32
+		{0, -1075, 1024},
+		{-10, -3, 1},
+	} {
+		lo, hi := IndexRange(tc.scale)
+		if lo != tc.lo || hi != tc.hi {
+			t.Errorf("scale %d: [%d, %d], want [%d, %d]", tc.scale, lo, hi, tc.lo, tc.hi)
+		}
+		if lo < math.MinInt32 || hi > math.MaxInt32 {
+			t.Errorf("scale %d: range outside int32", tc.scale)
+		}
+	}
+	// The largest float64 falls in the last bucket of the range at scale 0 (2^1023 < v ≤ 2^1024).
+	if _, hi := IndexRange(0); int64(math.Ceil(math.Log2(math.MaxFloat64)))-1 > hi {
+		t.Error("math.MaxFloat64 outside the index range")
+	}
+}
+
+// The shapes that made the int32 index arithmetic wrap (makeslice: len out of range, index
+// out of range): refused as invalid, aggregate and store untouched, no panic.
+func TestExpoExtremeOffsets(t *testing.T) {
+	valid := &Expo{Scale: 0, Pos: Buckets{Offset: 3, Counts: []uint64{2}}, Count: 2}
+	for name, p := range map[string]*Expo{
+		"MinInt32":          {Scale: 0, Pos: Buckets{Offset: math.MinInt32, Counts: []uint64{1}}, Count: 1},
+		"MaxInt32":          {Scale: 0, Pos: Buckets{Offset: math.MaxInt32, Counts: []uint64{1}}, Count: 1},
+		"MaxInt32-100, 200": {Scale: 20, Neg: Buckets{Offset: math.MaxInt32 - 100, Counts: make([]uint64, 200)}},
+		"past the top":      {Scale: 20, Pos: Buckets{Offset: 1 << 30, Counts: []uint64{1, 1}}, Count: 2},
+		"below the bottom":  {Scale: -10, Pos: Buckets{Offset: -4, Counts: []uint64{1}}, Count: 1},
+	} {
+		if p.Valid() {
+			t.Errorf("%s: valid", name)
+		}
+		a := ExpoAgg{}
+		if err := a.Add(valid); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Add(p); err != ErrInvalid {
+			t.Errorf("%s: Add = %v, want ErrInvalid", name, err)
+		}
+		if a.N != 1 || a.E.Count != 2 || a.E.Scale != 0 || a.E.Pos.Offset != 3 || len(a.E.Pos.Counts) != 1 {
+			t.Errorf("%s: aggregate changed: %+v", name, a.E)
+		}
+		s := newStore(0)
+		if st, _ := s.Expo(1, 1, p, 0, false); st != Invalid {
+			t.Errorf("%s: store status %v, want Invalid", name, st)
+		}
+		if s.Tracked() != 0 || s.Accumulators() != 0 {
+			t.Errorf("%s: an invalid point left state", name)
+		}
+	}
+	// The edges of the range at scale 20 are valid and merge in 64-bit arithmetic: the span
+	// between them is 2^31 buckets, more than an int32 holds; downscaling brings it within 160.
+	lo, hi := IndexRange(20)
+	a := ExpoAgg{}
+	for _, off := range []int64{lo, hi} {
+		if err := a.Add(&Expo{Scale: 20, Pos: Buckets{Offset: int32(off), Counts: []uint64{1}}, Count: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(a.E.Pos.Counts) > DefaultMaxBuckets || bucketsTotal(a.E.Pos) != 2 || a.E.Scale >= 0 {
+		t.Fatalf("scale %d, %d buckets", a.E.Scale, len(a.E.Pos.Counts))
+	}
+}
+
+// A panic while an accumulator is locked (here: a nil point) leaves it unlocked.
+func TestAccUnlockedAfterPanic(t *testing.T) {
+	var a Acc
+	for name, f := range map[string]func(){
+		"hist": func() { _ = a.addHist(nil) },
+		"expo": func() { _ = a.addExpo(nil) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+		if !a.mu.TryLock() {
+			t.Fatalf("%s: accumulator still locked after a panic", name)
+		}
+		a.mu.Unlock()
 	}
 }

@@ -2,8 +2,8 @@ package overflow
 
 import "errors"
 
-// ErrIncompatible: the histogram cannot be merged into the overflow point (different
-// explicit bounds, or bucket counts that do not match the bounds).
+// ErrIncompatible: the histogram cannot be merged into the overflow point (explicit bounds
+// that differ from the ones the point was started with).
 var ErrIncompatible = errors.New("incompatible histogram buckets")
 
 // Hist is an explicit-bucket histogram point.
@@ -21,8 +21,19 @@ type Hist struct {
 	Time   uint64
 }
 
-// Valid reports whether the counts match the bounds.
+// Valid reports whether the counts match the bounds (n bounds, n+1 counts). A count-only
+// histogram (no bounds, no counts) is valid OTLP: pass it through AsOneBucket first.
 func (h *Hist) Valid() bool { return len(h.Counts) == len(h.Bounds)+1 }
+
+// AsOneBucket turns a count-only histogram (no bounds and no bucket counts, valid OTLP) into
+// its equivalent with one bucket, (-Inf, +Inf), holding every observation, so that it
+// merges like any other point (with other count-only points, or one-bucket points). Other
+// points are left as they are.
+func (h *Hist) AsOneBucket() {
+	if len(h.Bounds) == 0 && len(h.Counts) == 0 {
+		h.Counts = append(h.Counts, h.Count)
+	}
+}
 
 func sameBounds(a, b []float64) bool {
 	if len(a) != len(b) {
@@ -46,7 +57,7 @@ type HistAgg struct {
 // keep a reference to p's slices.
 func (a *HistAgg) Add(p *Hist) error {
 	if !p.Valid() {
-		return ErrIncompatible
+		return ErrInvalid
 	}
 	if a.N == 0 {
 		a.H.Bounds = append(a.H.Bounds[:0], p.Bounds...)

@@ -36,7 +36,7 @@ func TestHistAggDelta(t *testing.T) {
 	if err := a.Add(hist([]float64{1, 5}, 1, 1, 1)); err != ErrIncompatible {
 		t.Fatalf("unequal bounds: %v", err)
 	}
-	if err := a.Add(&Hist{Bounds: b, Counts: []uint64{1}}); err != ErrIncompatible {
+	if err := a.Add(&Hist{Bounds: b, Counts: []uint64{1}}); err != ErrInvalid {
 		t.Fatalf("counts not matching bounds: %v", err)
 	}
 	if a.N != 2 {

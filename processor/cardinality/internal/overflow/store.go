@@ -20,6 +20,11 @@ const (
 	StateFull
 	// Incompatible: the histogram cannot merge into the accumulator (bounds differ).
 	Incompatible
+	// Invalid: the histogram is malformed on its own (see Hist.Valid, Expo.Valid). An
+	// existingOnly offer of a stream without state is NotTracked whatever the point: the
+	// caller admits or merges it like any other, and only a point that has to merge is
+	// refused for its layout.
+	Invalid
 )
 
 // StoreConfig configures a Store.
@@ -72,6 +77,25 @@ func (a *Acc) ExpoValue() Expo {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.expo.E.clone(a.expo.E.Scale)
+}
+
+// addSum, addHist and addExpo merge under the accumulator's lock, released on every path.
+func (a *Acc) addSum(v Num, ts uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.sum.Add(v, 0, ts)
+}
+
+func (a *Acc) addHist(p *Hist) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.hist.Add(p)
+}
+
+func (a *Acc) addExpo(p *Expo) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.expo.Add(p)
 }
 
 // sumStream is the state of one overflowed cumulative sum stream (24 bytes, no pointers
@@ -164,7 +188,13 @@ func (s *Store) reserve(key, start, ts uint64) (*Acc, bool) {
 	} else if max <= 0 {
 		s.tracked.Add(1)
 	}
+	return s.acc(key, start, ts), true
+}
+
+// acc returns the accumulator of key with one more reference, creating it if needed.
+func (s *Store) acc(key, start, ts uint64) *Acc {
 	s.accMu.Lock()
+	defer s.accMu.Unlock()
 	a := s.accs[key]
 	if a == nil {
 		if start == 0 || start > ts {
@@ -175,19 +205,18 @@ func (s *Store) reserve(key, start, ts uint64) (*Acc, bool) {
 		s.accs[key] = a
 	}
 	a.refs++
-	s.accMu.Unlock()
-	return a, true
+	return a
 }
 
 // release undoes reserve (a stream that did not merge, or an evicted one).
 func (s *Store) release(a *Acc) {
 	s.tracked.Add(-1)
 	s.accMu.Lock()
+	defer s.accMu.Unlock()
 	a.refs--
 	if a.refs == 0 && s.accs[a.key] == a {
 		delete(s.accs, a.key)
 	}
-	s.accMu.Unlock()
 }
 
 // Sum offers a cumulative sum point of stream h whose overflow identity is key. With
@@ -217,9 +246,7 @@ func (s *Store) Sum(key, h uint64, v Num, monotonic bool, start, ts uint64, now 
 		if !ok {
 			return StateFull, nil
 		}
-		a.mu.Lock()
-		a.sum.Add(v, 0, ts)
-		a.mu.Unlock()
+		a.addSum(v, ts)
 		sh.sums[h] = sumStream{last: bits, acc: a, start: f | flag, seen: tk}
 		return Merged, a
 	}
@@ -228,9 +255,7 @@ func (s *Store) Sum(key, h uint64, v Num, monotonic bool, start, ts uint64, now 
 		last = FloatNum(floatFrom(st.last))
 	}
 	d, _ := sub(v, last, monotonic, st.start&^1 != f)
-	st.acc.mu.Lock()
-	st.acc.sum.Add(d, 0, ts)
-	st.acc.mu.Unlock()
+	st.acc.addSum(d, ts)
 	st.last, st.start, st.seen = bits, f|flag, tk
 	sh.sums[h] = st
 	return Merged, st.acc
@@ -238,9 +263,6 @@ func (s *Store) Sum(key, h uint64, v Num, monotonic bool, start, ts uint64, now 
 
 // Hist offers a cumulative explicit-bucket histogram point (see Sum).
 func (s *Store) Hist(key, h uint64, p *Hist, now int64, existingOnly bool) (Status, *Acc) {
-	if !p.Valid() {
-		return Incompatible, nil
-	}
 	if existingOnly && s.tracked.Load() == 0 {
 		return NotTracked, nil
 	}
@@ -249,18 +271,18 @@ func (s *Store) Hist(key, h uint64, p *Hist, now int64, existingOnly bool) (Stat
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	st := sh.hists[h]
+	if st == nil && existingOnly {
+		return NotTracked, nil
+	}
+	if !p.Valid() {
+		return Invalid, nil
+	}
 	if st == nil {
-		if existingOnly {
-			return NotTracked, nil
-		}
 		a, ok := s.reserve(key, p.Start, p.Time)
 		if !ok {
 			return StateFull, nil
 		}
-		a.mu.Lock()
-		err := a.hist.Add(p)
-		a.mu.Unlock()
-		if err != nil {
+		if err := a.addHist(p); err != nil {
 			s.release(a)
 			return Incompatible, nil
 		}
@@ -271,10 +293,7 @@ func (s *Store) Hist(key, h uint64, p *Hist, now int64, existingOnly bool) (Stat
 	}
 	d := &sh.delta
 	histDelta(d, p, &st.last, st.last.Start != p.Start)
-	st.acc.mu.Lock()
-	err := st.acc.hist.Add(d)
-	st.acc.mu.Unlock()
-	if err != nil {
+	if err := st.acc.addHist(d); err != nil {
 		// The stream changed its bounds: its history stays merged, the new point is dropped.
 		return Incompatible, nil
 	}
@@ -285,9 +304,6 @@ func (s *Store) Hist(key, h uint64, p *Hist, now int64, existingOnly bool) (Stat
 
 // Expo offers a cumulative exponential histogram point (see Sum).
 func (s *Store) Expo(key, h uint64, p *Expo, now int64, existingOnly bool) (Status, *Acc) {
-	if !p.Valid() {
-		return Incompatible, nil
-	}
 	if existingOnly && s.tracked.Load() == 0 {
 		return NotTracked, nil
 	}
@@ -296,18 +312,18 @@ func (s *Store) Expo(key, h uint64, p *Expo, now int64, existingOnly bool) (Stat
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	st := sh.expos[h]
+	if st == nil && existingOnly {
+		return NotTracked, nil
+	}
+	if !p.Valid() {
+		return Invalid, nil
+	}
 	if st == nil {
-		if existingOnly {
-			return NotTracked, nil
-		}
 		a, ok := s.reserve(key, p.Start, p.Time)
 		if !ok {
 			return StateFull, nil
 		}
-		a.mu.Lock()
-		err := a.expo.Add(p)
-		a.mu.Unlock()
-		if err != nil {
+		if err := a.addExpo(p); err != nil {
 			s.release(a)
 			return Incompatible, nil
 		}
@@ -315,10 +331,7 @@ func (s *Store) Expo(key, h uint64, p *Expo, now int64, existingOnly bool) (Stat
 		return Merged, a
 	}
 	d, _ := expoDelta(p, &st.last, st.last.Start != p.Start)
-	st.acc.mu.Lock()
-	err := st.acc.expo.Add(&d)
-	st.acc.mu.Unlock()
-	if err != nil {
+	if err := st.acc.addExpo(&d); err != nil {
 		return Incompatible, nil
 	}
 	st.last, st.seen = p.clone(p.Scale), tk
@@ -339,8 +352,19 @@ func (s *Store) Sweep(now int64) int {
 	tk := s.tick(now)
 	sh := &s.shards[i]
 	stale := func(seen uint32) bool { return seen <= tk && tk-seen >= s.staleTicks }
-	var freed []*Acc
+	freed := sh.evictStale(stale)
+	for _, a := range freed {
+		s.release(a)
+	}
+	s.evicted.Add(uint64(len(freed)))
+	return len(freed)
+}
+
+// evictStale removes the stale streams of the shard under its lock and returns their
+// accumulators.
+func (sh *storeShard) evictStale(stale func(seen uint32) bool) (freed []*Acc) {
 	sh.mu.Lock()
+	defer sh.mu.Unlock()
 	for h, st := range sh.sums {
 		if stale(st.seen) {
 			delete(sh.sums, h)
@@ -362,12 +386,7 @@ func (s *Store) Sweep(now int64) int {
 	if len(freed) > 0 && len(sh.sums) == 0 {
 		sh.sums = map[uint64]sumStream{} // a Go map never shrinks on delete
 	}
-	sh.mu.Unlock()
-	for _, a := range freed {
-		s.release(a)
-	}
-	s.evicted.Add(uint64(len(freed)))
-	return len(freed)
+	return freed
 }
 
 // SweepAll runs Sweep once per shard.

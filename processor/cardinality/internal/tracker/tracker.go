@@ -128,17 +128,29 @@ func (t *Tracker) shardOf(h uint64) *shard { return &t.shards[(h>>32^h)&t.mask] 
 func (t *Tracker) Metric(name string, partition uint64, now int64) *Metric {
 	k := metricKey{name, partition}
 	tk := t.tick(now)
-	t.metricsMu.RLock()
-	id, ok := t.metricIdx[k]
-	var m *Metric
-	if ok {
-		m = t.metrics[id]
-		m.seen.Store(tk)
-	}
-	t.metricsMu.RUnlock()
-	if ok {
+	if m := t.knownMetric(k, tk); m != nil {
 		return m
 	}
+	return t.newMetric(k, tk)
+}
+
+// knownMetric is the state of k marked as seen, or nil, under the read lock.
+func (t *Tracker) knownMetric(k metricKey, tk uint32) *Metric {
+	t.metricsMu.RLock()
+	defer t.metricsMu.RUnlock()
+	id, ok := t.metricIdx[k]
+	if !ok {
+		return nil
+	}
+	m := t.metrics[id]
+	m.seen.Store(tk)
+	return m
+}
+
+// newMetric creates the state of k (or finds the one another goroutine created meanwhile).
+func (t *Tracker) newMetric(k metricKey, tk uint32) *Metric {
+	name, partition := k.name, k.partition
+	var m *Metric
 	t.metricsMu.Lock()
 	defer t.metricsMu.Unlock()
 	if id, ok := t.metricIdx[k]; ok {
@@ -184,11 +196,16 @@ func (s *shard) touch(h uint64, tk uint32) bool {
 	live, updated := touch(sl, tk)
 	if updated && tab.retired.Load() {
 		// A rebuild may have copied the slot before this update: redo it in the new table.
-		s.mu.Lock()
-		live = s.touchLocked(h, tk)
-		s.mu.Unlock()
+		live = s.touchUnderLock(h, tk)
 	}
 	return live
+}
+
+// touchUnderLock is touchLocked taking the mutex.
+func (s *shard) touchUnderLock(h uint64, tk uint32) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.touchLocked(h, tk)
 }
 
 // touchLocked is touch with the mutex held (the table cannot be rebuilt meanwhile).
@@ -215,13 +232,11 @@ func (t *Tracker) TryAdmit(m *Metric, h uint64, now int64) Decision {
 		return Admitted
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.touchLocked(h, tk) { // admitted by another goroutine meanwhile
-		s.mu.Unlock()
 		return Admitted
 	}
-	d := t.admitLocked(s, m, h, tk)
-	s.mu.Unlock()
-	return d
+	return t.admitLocked(s, m, h, tk)
 }
 
 // admitLocked admits the unknown series h if there is room; s.mu is held.
@@ -286,11 +301,21 @@ func (t *Tracker) CountRejected(m *Metric, n int64) {
 func (t *Tracker) Sweep(now int64) int {
 	i := (t.cursor.Add(1) - 1) & t.mask
 	tk := t.tick(now)
-	s := &t.shards[i]
-	var freed map[uint32]int64
+	freed := t.shards[i].evict(func(seen uint32) bool { return tk-seen >= t.staleTicks && seen <= tk })
+	n := t.release(freed)
+	if i == t.mask {
+		t.sweepMetrics(tk)
+	}
+	return n
+}
+
+// evict removes the stale series of the shard under its lock and returns how many each
+// metric lost.
+func (s *shard) evict(stale func(seen uint32) bool) (freed map[uint32]int64) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if tab := s.tab.Load(); tab != nil {
-		tab.evict(func(seen uint32) bool { return tk-seen >= t.staleTicks && seen <= tk },
+		tab.evict(stale,
 			func(metric uint32) {
 				if freed == nil {
 					freed = map[uint32]int64{}
@@ -302,21 +327,23 @@ func (t *Tracker) Sweep(now int64) int {
 			s.tab.Store(nt)
 		}
 	}
-	s.mu.Unlock()
+	return freed
+}
+
+// release takes evicted series off their metrics' and the global counts.
+func (t *Tracker) release(freed map[uint32]int64) int {
+	if len(freed) == 0 {
+		return 0
+	}
+	t.metricsMu.RLock()
+	defer t.metricsMu.RUnlock()
 	n := 0
-	if len(freed) > 0 {
-		t.metricsMu.RLock()
-		for id, c := range freed {
-			t.metrics[id].admitted.Add(-c)
-			t.global.Add(-c)
-			n += int(c)
-		}
-		t.metricsMu.RUnlock()
-		t.evicted.Add(uint64(n))
+	for id, c := range freed {
+		t.metrics[id].admitted.Add(-c)
+		t.global.Add(-c)
+		n += int(c)
 	}
-	if i == t.mask {
-		t.sweepMetrics(tk)
-	}
+	t.evicted.Add(uint64(n))
 	return n
 }
 
@@ -370,6 +397,23 @@ func (t *Tracker) MetricsOverLimit() int {
 	return n
 }
 
+// rejectedByName sums the rejected points of the current and previous window per metric
+// name, under the read lock.
+func (t *Tracker) rejectedByName() map[string]int64 {
+	t.metricsMu.RLock()
+	defer t.metricsMu.RUnlock()
+	sums := map[string]int64{}
+	for _, m := range t.metrics {
+		if m == nil {
+			continue
+		}
+		if r := m.rejected.Load() + m.prevRej.Load(); r > 0 {
+			sums[m.Name] += r
+		}
+	}
+	return sums
+}
+
 // Offender is a metric with rejected points.
 type Offender struct {
 	Name     string
@@ -380,17 +424,7 @@ type Offender struct {
 // in the current and the previous window, most first. A window is one full sweep pass
 // (Shards() calls of Sweep); reading does not reset anything.
 func (t *Tracker) Offenders(n int) []Offender {
-	sums := map[string]int64{}
-	t.metricsMu.RLock()
-	for _, m := range t.metrics {
-		if m == nil {
-			continue
-		}
-		if r := m.rejected.Load() + m.prevRej.Load(); r > 0 {
-			sums[m.Name] += r
-		}
-	}
-	t.metricsMu.RUnlock()
+	sums := t.rejectedByName()
 	out := make([]Offender, 0, len(sums))
 	for name, r := range sums {
 		out = append(out, Offender{name, r})

@@ -28,7 +28,9 @@ type TelemetryBuilder struct {
 	registrations                  []metric.Registration
 	ProcessorPiiredactBytesScanned metric.Int64Counter
 	ProcessorPiiredactItemsScanned metric.Int64Counter
+	ProcessorPiiredactKeysReplaced metric.Int64Counter
 	ProcessorPiiredactRedactions   metric.Int64Counter
+	ProcessorPiiredactRemoved      metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -72,10 +74,22 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{items}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorPiiredactKeysReplaced, err = builder.meter.Int64Counter(
+		"otelcol_processor_piiredact_keys_replaced",
+		metric.WithDescription("Number of attribute and map keys that held PII and were replaced by their redacted form, by signal (attribute `signal`). [Alpha]"),
+		metric.WithUnit("{keys}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorPiiredactRedactions, err = builder.meter.Int64Counter(
 		"otelcol_processor_piiredact_redactions",
 		metric.WithDescription("Number of values redacted, by detector (attribute `detector`) and signal (attribute `signal`). [Alpha]"),
 		metric.WithUnit("{redactions}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorPiiredactRemoved, err = builder.meter.Int64Counter(
+		"otelcol_processor_piiredact_removed",
+		metric.WithDescription("Number of fields removed because they held PII, by signal (attribute `signal`) and field (attribute `field`). [Alpha]"),
+		metric.WithUnit("{fields}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

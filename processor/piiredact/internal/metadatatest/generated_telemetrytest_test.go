@@ -21,14 +21,22 @@ func TestSetupTelemetry(t *testing.T) {
 	defer tb.Shutdown()
 	tb.ProcessorPiiredactBytesScanned.Add(context.Background(), 1)
 	tb.ProcessorPiiredactItemsScanned.Add(context.Background(), 1)
+	tb.ProcessorPiiredactKeysReplaced.Add(context.Background(), 1)
 	tb.ProcessorPiiredactRedactions.Add(context.Background(), 1)
+	tb.ProcessorPiiredactRemoved.Add(context.Background(), 1)
 	AssertEqualProcessorPiiredactBytesScanned(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorPiiredactItemsScanned(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorPiiredactKeysReplaced(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorPiiredactRedactions(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorPiiredactRemoved(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

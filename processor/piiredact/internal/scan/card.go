@@ -8,7 +8,7 @@ package scan
 // matchCard tries a card number starting at s[i] (a digit at a number boundary).
 func matchCard(s string, i int) (end int, ok bool) {
 	var buf [19]byte
-	n := countDigits(s, i)
+	n := countDigitsMax(s, i, 19)
 	if n >= 13 {
 		if n > 19 || !digitBoundaryAfter(s, i+n) {
 			return 0, false
@@ -30,7 +30,7 @@ func matchCard(s string, i int) (end int, ok bool) {
 	var ends [5]int
 	ng := 0
 	for ng < 5 && j < len(s) && s[j] == sep {
-		g := countDigits(s, j+1)
+		g := countDigitsMax(s, j+1, 19-nd)
 		if g == 0 || nd+g > 19 {
 			break
 		}
@@ -77,6 +77,7 @@ func allFours(g []int) bool {
 
 // validPAN applies the issuer table, Luhn and the repeated-digit rule to ASCII digits.
 func validPAN(d []byte) bool {
+	work(3 * len(d))
 	return issuerOK(d) && luhn(d) && !sameDigits(d)
 }
 
@@ -160,8 +161,11 @@ func IsCardNumber(d []byte) bool {
 // afterDigitGroup reports whether the group at s[i] continues a run of 4-character groups
 // (same separator) that starts like an IBAN, two upper-case letters and two digits
 // ("PL28 0711 6901 ..."): then it is the inside of an IBAN, not the start of a card number.
+// An IBAN has at most 34 characters, so its first group is at most 8 groups back: the walk
+// stops there (without the bound, a run of "4111 " groups made the scan quadratic).
 func afterDigitGroup(s string, i int, sep byte) bool {
-	for i >= 5 && s[i-1] == sep {
+	for back := 0; back < 8 && i >= 5 && s[i-1] == sep; back++ {
+		work(5)
 		g := i - 5
 		for k := g; k < g+4; k++ {
 			if !isAlnum(s[k]) {

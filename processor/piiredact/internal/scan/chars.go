@@ -56,6 +56,18 @@ func countDigits(s string, i int) int {
 	for j < len(s) && isDigit(s[j]) {
 		j++
 	}
+	work(j - i + 1)
+	return j - i
+}
+
+// countDigitsMax is countDigits looking at no more than max+1 bytes: it returns max+1 when
+// the run is longer than max.
+func countDigitsMax(s string, i, max int) int {
+	j := i
+	for j < len(s) && j-i <= max && isDigit(s[j]) {
+		j++
+	}
+	work(j - i + 1)
 	return j - i
 }
 
@@ -64,6 +76,7 @@ func equalFold(s, w string) bool {
 	if len(s) != len(w) {
 		return false
 	}
+	work(len(w))
 	for i := 0; i < len(s); i++ {
 		if lower(s[i]) != w[i] {
 			return false
@@ -77,6 +90,7 @@ func containsFold(s, w string) bool {
 	if len(w) == 0 {
 		return true
 	}
+	work(len(s))
 	for i := 0; i+len(w) <= len(s); i++ {
 		if lower(s[i]) == w[0] && equalFold(s[i:i+len(w)], w) {
 			return true
@@ -90,6 +104,7 @@ func entropy(s string) float64 {
 	if len(s) == 0 {
 		return 0
 	}
+	work(len(s) + 256)
 	var counts [256]uint16
 	for i := 0; i < len(s); i++ {
 		counts[s[i]]++

@@ -15,6 +15,13 @@ func TestEmail(t *testing.T) {
 		{"user_1@xn--bcher-kva.xn--p1ai", w("user_1@xn--bcher-kva.xn--p1ai")},
 		{"mailto:ops@example.com.", w("ops@example.com")},
 		{"two: a@x.io, b@y.io", w("a@x.io", "b@y.io")},
+		// non-ASCII and invalid UTF-8 bytes belong to the address
+		{"jane.doe\xff@example.com", w("jane.doe\xff@example.com")},
+		{"mail josé@example.com", w("josé@example.com")},
+		{"jane@bücher.de", w("jane@bücher.de")},
+		{"jane@example.com。next", w("jane@example.com")},
+		{"メール：jane@example.com", w("メール：jane@example.com")},
+		{strings.Repeat("語", 30) + "jane@example.com", w(strings.Repeat("語", 20) + "jane@example.com")},
 		// near misses
 		{"QuorumPeer$QuorumServer@774 SendWorker@679", nil},
 		{"attempt_1445144423722_0020_m_000002_0@0.0.0.0", nil},

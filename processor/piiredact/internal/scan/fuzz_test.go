@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -90,4 +91,37 @@ func FuzzSQL(f *testing.F) {
 			t.Fatalf("not idempotent:\n in    %q\n once  %q\n twice %q", s, once, twice)
 		}
 	})
+}
+
+// FuzzMayMatch checks the prefilter's claim: when it says no, no detector finds anything.
+func FuzzMayMatch(f *testing.F) {
+	for _, s := range append(fuzzSeeds, "http.request.method", "xoxb-abcdefghij", "glpat-a.b.c.d.e.f.g.h.i.j.k", "sk_live_abcdefghij", "gen_ai.usage.input_tokens") {
+		f.Add(s)
+	}
+	sc := worstScanner()
+	f.Fuzz(func(t *testing.T, s string) {
+		if !sc.MayMatch(s) {
+			if fs := sc.Scan(s, 0, nil); len(fs) > 0 {
+				t.Fatalf("MayMatch(%q) = false, Scan finds %v", s, fs)
+			}
+		}
+	})
+}
+
+func TestMayMatch(t *testing.T) {
+	sc := worstScanner()
+	for s, want := range map[string]bool{
+		"http.request.method": false, "service.name": false, "gen_ai.usage.input_tokens": false,
+		"jane@example.com": true, "4111111111111111": true, "k8s.pod.name": true, "DE89": true,
+		"xoxb-abcdefghij": true, "x.glpat-a.b": true, "": false,
+	} {
+		if got := sc.MayMatch(s); got != want {
+			t.Errorf("MayMatch(%q) = %v, want %v", s, got, want)
+		}
+	}
+	// A user pattern can match anything.
+	o := Options{Patterns: []Pattern{{Name: "p", Regexp: regexp.MustCompile(`method`)}}}
+	if !New(o).MayMatch("http.request.method") {
+		t.Error("MayMatch with a user pattern must be true")
+	}
 }

@@ -58,6 +58,7 @@ func matchIBAN(s string, i int) (end int, ok bool) {
 			return 0, false
 		}
 	}
+	work(j - i)
 	if n != want || (j < len(s) && isAlnum(s[j])) {
 		return 0, false
 	}
@@ -74,6 +75,7 @@ func validIBAN(b []byte) bool {
 	if cd < 2 || cd > 98 {
 		return false
 	}
+	work(len(b))
 	r := 0
 	for k := 0; k < len(b); k++ {
 		c := b[(k+4)%len(b)]

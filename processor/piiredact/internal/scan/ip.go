@@ -50,6 +50,7 @@ func ipv6Candidate(s string, i int) (end int, ok bool) {
 	colons, decimal := 0, false
 	j := i
 	for j < len(s) && j-i <= 45 {
+		work(1)
 		c := s[j]
 		if c == ':' {
 			colons++
@@ -85,9 +86,12 @@ func reportIP(a netip.Addr, keepPrivate bool) bool {
 func matchIP(s string, i int, keepPrivate bool) (end int, ok bool) {
 	// An IPv6 address cannot start inside a longer colon-separated run ("0:0:...:0:2181").
 	inRun := i >= 2 && s[i-1] == ':' && (isHex(s[i-2]) || s[i-2] == ':')
-	if e, ok := ipv6Candidate(s, i); ok && !inRun {
+	if inRun {
+		// nothing: the run was (or will be) taken whole from its start
+	} else if e, ok := ipv6Candidate(s, i); ok {
 		// The whole colon run is one token: an address or nothing (never a part of it).
 		if plausibleIPv6(s[i:e]) {
+			work(e - i)
 			if a, err := netip.ParseAddr(s[i:e]); err == nil && a.Zone() == "" {
 				return e, reportIP(a, keepPrivate)
 			}
@@ -104,6 +108,7 @@ func matchIP(s string, i int, keepPrivate bool) (end int, ok bool) {
 	if !validIPv4(s[i:e]) {
 		return 0, false
 	}
+	work(e - i)
 	a, err := netip.ParseAddr(s[i:e])
 	if err != nil || versionContext(s, i) {
 		return 0, false
@@ -114,6 +119,7 @@ func matchIP(s string, i int, keepPrivate bool) (end int, ok bool) {
 // validIPv4 checks a dotted quad without allocating (netip.ParseAddr allocates its errors):
 // four decimal octets <= 255 without leading zeros.
 func validIPv4(s string) bool {
+	work(len(s))
 	parts := 0
 	for i := 0; i <= len(s); {
 		n := countDigits(s, i)
@@ -143,6 +149,7 @@ func validIPv4(s string) bool {
 // plausibleIPv6 checks the group structure of an IPv6 candidate without allocating, so that
 // netip.ParseAddr (which allocates its errors) only sees likely addresses.
 func plausibleIPv6(s string) bool {
+	work(len(s))
 	groups := 0
 	dbl := false
 	i := 0

@@ -14,12 +14,15 @@ func b64urlSegment(s string, i int) int {
 	for j < len(s) && class[s[j]]&cB64URL != 0 {
 		j++
 	}
+	work(j - i + 1)
 	return j
 }
 
 // matchJWT tries a token at the word start s[i].
 func matchJWT(s string, i int) (end int, ok bool) {
-	if len(s)-i < 25 || s[i:i+3] != "eyJ" {
+	// A token starts a base64url run: not after '-' (the one base64url byte that is not a
+	// word byte), so that the segments scanned from different starts never overlap.
+	if len(s)-i < 25 || s[i:i+3] != "eyJ" || (i > 0 && s[i-1] == '-') {
 		return 0, false
 	}
 	h := b64urlSegment(s, i)
@@ -39,6 +42,7 @@ func matchJWT(s string, i int) (end int, ok bool) {
 	}
 	var hdr [384]byte
 	n, ok := decodeB64URL(hdr[:], s[i:h])
+	work(n)
 	if !ok || n < 9 || hdr[0] != '{' || !bytes.Contains(hdr[:n], algKey) {
 		return 0, false
 	}
@@ -80,6 +84,7 @@ func decodeB64URL(dst []byte, src string) (int, bool) {
 	var acc uint32
 	bits := 0
 	for k := 0; k < len(src); k++ {
+		work(1)
 		v := b64urlVal[src[k]]
 		if v < 0 {
 			return n, false

@@ -35,13 +35,20 @@ func (m *markerSet) at(s string, i int) int {
 	}
 	rest := s[i:]
 	for _, e := range m.exact {
+		work(len(e))
 		if strings.HasPrefix(rest, e) {
 			return len(e)
 		}
 	}
 	for _, p := range m.prefixes {
 		if strings.HasPrefix(rest, p) {
-			if k := strings.IndexByte(rest[len(p):], ']'); k >= 0 && k <= 64 {
+			tail := rest[len(p):]
+			if len(tail) > 65 {
+				tail = tail[:65] // a marker closes within 64 bytes: look no further
+			}
+			k := strings.IndexByte(tail, ']')
+			work(len(p) + len(tail))
+			if k >= 0 && k <= 64 {
 				return len(p) + k + 1
 			}
 		}

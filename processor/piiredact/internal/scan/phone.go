@@ -21,7 +21,7 @@ func matchE164(s string, i int) (end int, ok bool) {
 	if j >= len(s) || s[j] < '1' || s[j] > '9' {
 		return 0, false
 	}
-	g1 := countDigits(s, j)
+	g1 := countDigitsMax(s, j, 15)
 	j += g1
 	if g1 >= 8 {
 		if g1 > 15 || (j < len(s) && (isWord(s[j]) || s[j] == '@')) {
@@ -34,7 +34,8 @@ func matchE164(s string, i int) (end int, ok bool) {
 	}
 	digits := g1
 	paren := false
-	for j < len(s) {
+	for j < len(s) && digits <= 15 { // more than 15 digits: a list of numbers, stop looking
+		work(2)
 		k := j
 		if isPhoneSep(s[k]) {
 			k++
@@ -43,7 +44,7 @@ func matchE164(s string, i int) (end int, ok bool) {
 			paren = true
 			k++
 		}
-		g := countDigits(s, k)
+		g := countDigitsMax(s, k, 15)
 		if k == j || g == 0 {
 			break
 		}

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -95,8 +96,10 @@ func (sc *Scanner) Scan(s string, ctx Context, dst []Finding) []Finding {
 			dst = append(dst, Finding{vs, ve, URL})
 		}
 	}
-	i := 0
+	var runs runEnds
+	i, steps := 0, 0
 	for i < n {
+		steps++
 		c := s[i]
 		if sc.markers.first[c] {
 			if m := sc.markers.at(s, i); m > 0 {
@@ -105,7 +108,7 @@ func (sc *Scanner) Scan(s string, ctx Context, dst []Finding) []Finding {
 			}
 		}
 		if class[c]&cWord != 0 {
-			i = sc.word(s, i, ctx, &dst)
+			i = sc.word(s, i, ctx, &dst, &runs)
 			continue
 		}
 		if sc.punct[c] {
@@ -116,25 +119,67 @@ func (sc *Scanner) Scan(s string, ctx Context, dst []Finding) []Finding {
 		}
 		i++
 	}
+	work(steps)
 	if len(sc.patterns) > 0 {
 		dst = sc.scanPatterns(s, dst)
 	}
 	if len(dst) == base {
 		return dst
 	}
+	sortFindings(dst[base:])
 	if len(sc.allow) > 0 {
 		dst = sc.applyAllow(s, dst, base)
 	}
 	return normalize(dst, base)
 }
 
+// runEnds remembers, for the scan of one text, where the last runs of identifier bytes and of
+// each secret body alphabet end. The main loop only moves forward, so a word start before
+// such an end lies inside the same run and shares its end: every run is walked once, however
+// many word starts it holds ("xoxb-xoxb-xoxb-..." would otherwise be walked 250 bytes from
+// each of them).
+type runEnds struct {
+	ident int
+	body  [numBodySets]int
+}
+
+// identEnd returns the end of the identifier at s[i] (at most 64 bytes, else -1).
+func (r *runEnds) identEnd(s string, i int) int {
+	if r.ident <= i {
+		j := i
+		for j < len(s) && isIdentByte(s[j]) {
+			j++
+		}
+		work(j - i + 1)
+		r.ident = j
+	}
+	if r.ident-i > 64 {
+		return -1
+	}
+	return r.ident
+}
+
+// bodyEnd returns the end of the run of set bytes at s[i].
+func (r *runEnds) bodyEnd(set bodySet, s string, i int) int {
+	if r.body[set] <= i {
+		j := i
+		for j < len(s) && inBody(set, s[j]) {
+			j++
+		}
+		work(j - i + 1)
+		r.body[set] = j
+	}
+	return r.body[set]
+}
+
 // word runs the word-start detectors at s[i] and returns where the main loop goes on.
-func (sc *Scanner) word(s string, i int, ctx Context, dst *[]Finding) int {
+func (sc *Scanner) word(s string, i int, ctx Context, dst *[]Finding, runs *runEnds) int {
 	n := len(s)
 	we := i + 1
 	for we < n && class[s[we]]&cWord != 0 {
 		we++
 	}
+	work(we - i)
 	c := s[i]
 	if isDigit(c) {
 		if sc.on[IP] {
@@ -160,8 +205,8 @@ func (sc *Scanner) word(s string, i int, ctx Context, dst *[]Finding) int {
 				return e
 			}
 		}
-		if sc.on[Phone] && sc.phoneNational && (ctx&CtxPhone != 0 || phoneContext(s, i)) {
-			if e, ok := matchNANP(s, i); ok {
+		if sc.on[Phone] && sc.phoneNational {
+			if e, ok := matchNANP(s, i); ok && (ctx&CtxPhone != 0 || phoneContext(s, i)) {
 				*dst = append(*dst, Finding{i, e, Phone})
 				return e
 			}
@@ -190,12 +235,12 @@ func (sc *Scanner) word(s string, i int, ctx Context, dst *[]Finding) int {
 	}
 	if sc.on[Secret] {
 		if hasSecretRule(c) {
-			if e, ok := matchPrefixSecret(s, i); ok {
+			if e, ok := matchPrefixSecret(s, i, runs); ok {
 				*dst = append(*dst, Finding{i, e, Secret})
 				return e
 			}
 		}
-		if id := identEnd(s, i); id > 0 && id < n {
+		if id := runs.identEnd(s, i); id > 0 && id < n {
 			switch s[id] {
 			case '=', ':', '"', '\'', ' ':
 				if vs, ve, ok := matchKVSecret(s, i, id, sc.markers); ok {
@@ -230,11 +275,10 @@ func (sc *Scanner) punctuation(s string, i int, dst *[]Finding) int {
 		}
 	case '(':
 		if i == 0 || !isWord(s[i-1]) {
-			if phoneContext(s, i) {
-				if e, ok := matchNANP(s, i); ok {
-					*dst = append(*dst, Finding{i, e, Phone})
-					return e
-				}
+			// The number first (a few bytes), the context words (32 bytes back) only then.
+			if e, ok := matchNANP(s, i); ok && phoneContext(s, i) {
+				*dst = append(*dst, Finding{i, e, Phone})
+				return e
 			}
 		}
 	case ':':
@@ -294,7 +338,9 @@ func (sc *Scanner) scanPatterns(s string, dst []Finding) []Finding {
 	return dst
 }
 
-// applyAllow drops the findings of dst[base:] that lie inside a match of an allow pattern.
+// applyAllow drops the findings of dst[base:] (sorted by start) that lie inside a match of an
+// allow pattern. The matches of one pattern are sorted and disjoint, so only the last match
+// starting at or before a finding can hold it: one forward pass over both lists.
 func (sc *Scanner) applyAllow(s string, dst []Finding, base int) []Finding {
 	for _, re := range sc.allow {
 		ms := re.FindAllStringIndex(s, -1)
@@ -302,15 +348,12 @@ func (sc *Scanner) applyAllow(s string, dst []Finding, base int) []Finding {
 			continue
 		}
 		out := dst[:base]
+		m := -1
 		for _, f := range dst[base:] {
-			allowed := false
-			for _, m := range ms {
-				if m[0] <= f.Start && f.End <= m[1] {
-					allowed = true
-					break
-				}
+			for m+1 < len(ms) && ms[m+1][0] <= f.Start {
+				m++
 			}
-			if !allowed {
+			if m < 0 || f.End > ms[m][1] {
 				out = append(out, f)
 			}
 		}
@@ -319,15 +362,29 @@ func (sc *Scanner) applyAllow(s string, dst []Finding, base int) []Finding {
 	return dst
 }
 
-// normalize sorts dst[base:] by start (insertion sort: few findings) and merges overlaps,
-// keeping the kind of the earlier finding.
+// sortFindings sorts fs by start, longer first at the same start. The main loop appends in
+// order, so the usual case is one check; user patterns append out of order and take a
+// stable merge sort (n log n in the number of findings, never quadratic).
+func sortFindings(fs []Finding) {
+	work(len(fs))
+	if slices.IsSortedFunc(fs, cmpFinding) {
+		return
+	}
+	slices.SortStableFunc(fs, cmpFinding) // stable: at equal bounds the earlier finding names the type
+}
+
+func cmpFinding(a, b Finding) int {
+	if a.Start != b.Start {
+		return a.Start - b.Start
+	}
+	return b.End - a.End
+}
+
+// normalize merges the overlaps of dst[base:] (sorted by sortFindings), keeping the kind of
+// the earlier finding.
 func normalize(dst []Finding, base int) []Finding {
 	fs := dst[base:]
-	for a := 1; a < len(fs); a++ {
-		for b := a; b > 0 && (fs[b].Start < fs[b-1].Start || (fs[b].Start == fs[b-1].Start && fs[b].End > fs[b-1].End)); b-- {
-			fs[b], fs[b-1] = fs[b-1], fs[b]
-		}
-	}
+	work(len(fs))
 	w := 0
 	for r := 0; r < len(fs); r++ {
 		if w > 0 && fs[r].Start < fs[w-1].End {

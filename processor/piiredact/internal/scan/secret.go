@@ -20,6 +20,7 @@ const (
 	bodyUpperNum                 // A-Z 0-9
 	bodyHex                      // 0-9 a-f A-F
 	bodySlack                    // A-Z a-z 0-9 -
+	numBodySets
 )
 
 func inBody(set bodySet, c byte) bool {
@@ -104,22 +105,21 @@ var rulesByFirst = func() (t [256][]uint8) {
 func hasSecretRule(c byte) bool { return len(rulesByFirst[c]) > 0 }
 
 // matchPrefixSecret tries the provider rules at the word start s[i].
-func matchPrefixSecret(s string, i int) (end int, ok bool) {
+func matchPrefixSecret(s string, i int, runs *runEnds) (end int, ok bool) {
 	rest := s[i:]
 	for _, k := range rulesByFirst[s[i]] {
 		r := &prefixRules[k]
+		work(len(r.prefix))
 		if !strings.HasPrefix(rest, r.prefix) {
 			continue
 		}
-		j := len(r.prefix)
-		for j < len(rest) && j-len(r.prefix) < r.max && inBody(r.body, rest[j]) {
-			j++
-		}
-		n := j - len(r.prefix)
-		if n < r.min || (j < len(rest) && (isAlnum(rest[j]) || inBody(r.body, rest[j]))) {
+		b := i + len(r.prefix)
+		j := runs.bodyEnd(r.body, s, b)
+		n := j - b
+		if n < r.min || n > r.max || (j < len(s) && isAlnum(s[j])) {
 			continue
 		}
-		return i + j, true
+		return j, true
 	}
 	return 0, false
 }
@@ -132,16 +132,29 @@ func matchPEM(s string, i int) (end int, ok bool) {
 	}
 	h := i + len(begin)
 	e := strings.Index(s[h:], "-----")
+	if e < 0 {
+		work(len(s) - h)
+	} else {
+		work(e + 5)
+	}
 	if e < 0 || e > 40 || !strings.HasSuffix(s[h:h+e], "PRIVATE KEY") {
 		return 0, false
 	}
 	rest := h + e + 5
 	k := strings.Index(s[rest:], "-----END ")
 	if k < 0 {
+		work(len(s) - rest)
 		return len(s), true
 	}
+	work(k + 9)
 	k += rest + len("-----END ")
-	if f := strings.Index(s[k:], "-----"); f >= 0 && f <= 40 {
+	f := strings.Index(s[k:], "-----")
+	if f < 0 {
+		work(len(s) - k)
+	} else {
+		work(f + 5)
+	}
+	if f >= 0 && f <= 40 {
 		return k + f + 5, true
 	}
 	return len(s), true

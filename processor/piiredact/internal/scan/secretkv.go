@@ -29,18 +29,6 @@ func isValueByte(c byte) bool {
 	return c > ' ' && c != 0x7f
 }
 
-// identEnd returns the end of the identifier at s[i] (at most 64 bytes, else -1).
-func identEnd(s string, i int) int {
-	j := i
-	for j < len(s) && isIdentByte(s[j]) {
-		j++
-		if j-i > 64 {
-			return -1
-		}
-	}
-	return j
-}
-
 // matchKVSecret tries "key=value" / "key: value" at the word start s[i]. identEnd is the end
 // of the identifier there. It returns the value bounds.
 func matchKVSecret(s string, i, id int, markers *markerSet) (vs, ve int, ok bool) {
@@ -50,6 +38,7 @@ func matchKVSecret(s string, i, id int, markers *markerSet) (vs, ve int, ok bool
 	}
 	for j < len(s) && s[j] == ' ' {
 		j++
+		work(1)
 	}
 	if j >= len(s) || (s[j] != '=' && s[j] != ':') {
 		return 0, 0, false
@@ -60,6 +49,7 @@ func matchKVSecret(s string, i, id int, markers *markerSet) (vs, ve int, ok bool
 	j++
 	for j < len(s) && s[j] == ' ' {
 		j++
+		work(1)
 	}
 	var quote byte
 	if j < len(s) && (s[j] == '"' || s[j] == '\'') {
@@ -89,6 +79,7 @@ func secretValue(s string, j int, quote byte, minLen int, minEnt float64, marker
 	for e < len(s) && e-j <= 200 && (isValueByte(s[e]) || (quote != 0 && s[e] != quote && s[e] > ' ')) {
 		e++
 	}
+	work(e - j + 1)
 	if quote != 0 && (e >= len(s) || s[e] != quote) {
 		quote = 0 // not closed: fall back to the unquoted value
 		e = j
@@ -129,6 +120,7 @@ var keyWordsByFirst = func() (t [256][]string) {
 
 // hasSecretKeyWord reports whether key contains a secret key word, ignoring case.
 func hasSecretKeyWord(key string) bool {
+	work(len(key))
 	for k := 0; k < len(key); k++ {
 		for _, w := range keyWordsByFirst[key[k]] {
 			if len(key)-k >= len(w) && equalFold(key[k:k+len(w)], w) {
@@ -143,6 +135,7 @@ func hasSecretKeyWord(key string) bool {
 // both a letter and a digit, and no '@' (an address or a Java object id such as
 // android.os.BinderProxy@2bd79ce).
 func mixedToken(v string) bool {
+	work(len(v))
 	letter, digit := false, false
 	for i := 0; i < len(v); i++ {
 		c := v[i]

@@ -34,6 +34,7 @@ func matchURLUserinfo(s string, i int, markers *markerSet) (ps, pe int, ok bool)
 	for b > 0 && (isAlnum(s[b-1]) || s[b-1] == '+' || s[b-1] == '.' || s[b-1] == '-') {
 		b--
 	}
+	work(i - b + 1)
 	if b == i || !isAlpha(s[b]) {
 		return 0, 0, false
 	}
@@ -46,9 +47,11 @@ func matchURLUserinfo(s string, i int, markers *markerSet) (ps, pe int, ok bool)
 		}
 		e++
 	}
+	work(e - a + 1)
 	if at < 0 {
 		return 0, 0, false
 	}
+	work(at - a)
 	for c := a; c < at; c++ {
 		if s[c] == ':' {
 			if c+1 == at || markers.at(s, c+1) > 0 {
@@ -67,12 +70,14 @@ func matchQueryParam(s string, i int, markers *markerSet) (vs, ve int, ok bool) 
 	for j < len(s) && j-i <= 24 && (isWord(s[j]) || s[j] == '-' || s[j] == '.') {
 		j++
 	}
+	work(j - i + 1)
 	if j == i || j >= len(s) || s[j] != '=' {
 		return 0, 0, false
 	}
 	name := s[i:j]
 	hit := false
 	for _, p := range sensitiveParams {
+		work(1)
 		if equalFold(name, p) {
 			hit = true
 			break
@@ -93,6 +98,7 @@ func matchQueryParam(s string, i int, markers *markerSet) (vs, ve int, ok bool) 
 		}
 		e++
 	}
+	work(e - v + 1)
 	if e == v {
 		return 0, 0, false
 	}
