@@ -55,10 +55,16 @@ tools: ## build the pinned Go tools (telemetrygen, mdatagen) of internal/tools
 	@$(TOOLS) telemetrygen >/dev/null
 	@$(TOOLS) mdatagen >/dev/null
 
-lint: ## gofmt check and go vet
+# golangci-lint (pinned in internal/tools, config .golangci.yml) covers the distribution's
+# module (with the e2e and integration tests) and bench/; tools/monitoring and
+# examples/fraiseql-demo get go vet (docs/development.md, "Lint").
+lint: ## gofmt, go vet, golangci-lint, shellcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^_build/')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@echo "golangci-lint (first run builds it: a few minutes)"
+	@gl=$$($(TOOLS) golangci-lint); $$gl run ./... && (cd bench && $$gl run --config ../.golangci.yml ./...)
+	test/shellcheck.sh
 	cd bench && $(GO) vet ./...
 	cd tools/monitoring && $(GO) vet ./...
 	cd examples/fraiseql-demo && $(GO) vet ./...
@@ -74,9 +80,15 @@ generate: ## run mdatagen for every component (pinned in internal/tools)
 # .ci/run) turn a missing set into a failure. bench/ is its own module (the stock contrib
 # baselines live there, out of the distribution); its tests check the baselines, its
 # benchmarks run in `bench`.
-test-unit: ## fast tests of every package (no services, no binary)
+# The packages with concurrent code (cardinality's lock-free tables, piiredact's pools,
+# incident's workers) run once more under the race detector (needs cgo and a C compiler).
+RACE_PKGS := ./processor/cardinality/... ./processor/piiredact/... ./exporter/incident/...
+
+test-unit: ## fast tests of every package (no services, no binary), -race on the concurrent ones
 	@test/datasets.sh
 	$(GO) test -count=1 ./...
+	@echo "go test -race on the concurrent packages (a few minutes)"
+	CGO_ENABLED=1 $(GO) test -count=1 -race $(RACE_PKGS)
 	cd bench && $(GO) test -count=1 ./...
 	cd examples/fraiseql-demo && $(GO) test -count=1 ./...
 

@@ -33,8 +33,12 @@ func TestExpoMergeSameScale(t *testing.T) {
 
 func TestExpoMergeDownscales(t *testing.T) {
 	a := ExpoAgg{}
-	a.Add(&Expo{Scale: 3, Pos: Buckets{Offset: 8, Counts: []uint64{1, 1, 1, 1}}}) // idx 8..11
-	a.Add(&Expo{Scale: 1, Pos: Buckets{Offset: 2, Counts: []uint64{7}}})          // idx 2 at scale 1
+	if err := a.Add(&Expo{Scale: 3, Pos: Buckets{Offset: 8, Counts: []uint64{1, 1, 1, 1}}}); err != nil { // idx 8..11
+		t.Fatal(err)
+	}
+	if err := a.Add(&Expo{Scale: 1, Pos: Buckets{Offset: 2, Counts: []uint64{7}}}); err != nil { // idx 2 at scale 1
+		t.Fatal(err)
+	}
 	// At scale 1, indexes 8..11 become 2 (8>>2 .. 11>>2 = 2).
 	if a.E.Scale != 1 || a.E.Pos.Offset != 2 || len(a.E.Pos.Counts) != 1 || a.E.Pos.Counts[0] != 11 {
 		t.Fatalf("%+v", a.E)
@@ -48,8 +52,12 @@ func TestExpoMergeDownscales(t *testing.T) {
 
 func TestExpoMergeRespectsMaxBuckets(t *testing.T) {
 	a := ExpoAgg{MaxBuckets: 4}
-	a.Add(&Expo{Scale: 4, Pos: Buckets{Offset: 0, Counts: []uint64{1}}})
-	a.Add(&Expo{Scale: 4, Pos: Buckets{Offset: 100, Counts: []uint64{1}}})
+	if err := a.Add(&Expo{Scale: 4, Pos: Buckets{Offset: 0, Counts: []uint64{1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Add(&Expo{Scale: 4, Pos: Buckets{Offset: 100, Counts: []uint64{1}}}); err != nil {
+		t.Fatal(err)
+	}
 	if len(a.E.Pos.Counts) > 4 || bucketsTotal(a.E.Pos) != 2 {
 		t.Fatalf("scale %d pos %+v", a.E.Scale, a.E.Pos)
 	}
