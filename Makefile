@@ -14,6 +14,9 @@ GO           ?= go
 OCB_VERSION  := v0.161.0
 BIN_DIR      := $(CURDIR)/bin
 OCB          := $(BIN_DIR)/builder-$(OCB_VERSION)
+# helm renders deploy/helm/ values in test-e2e (`helm template` only, no cluster).
+HELM_VERSION := v3.22.0
+HELM         := $(BIN_DIR)/helm-$(HELM_VERSION)
 DIST         := _build/otelcol-fraiseql
 CONFIG       ?= configs/local.yaml
 TOOLS        := $(GO) tool -C internal/tools -n
@@ -25,7 +28,7 @@ DIST_SOURCES := builder-config.yaml go.mod go.sum \
 
 export CGO_ENABLED := 0
 
-.PHONY: demo demo-stop demo-tools test-monitoring bench-dashboards dashboards bench fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
+.PHONY: loadtest demo demo-stop demo-tools test-monitoring bench-dashboards dashboards bench fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -34,6 +37,11 @@ $(OCB):
 	@mkdir -p $(BIN_DIR)
 	GOBIN=$(BIN_DIR) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
 	mv $(BIN_DIR)/builder $(OCB)
+
+$(HELM):
+	@mkdir -p $(BIN_DIR)
+	GOBIN=$(BIN_DIR) $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	mv $(BIN_DIR)/helm $(HELM)
 
 # ocb generates _build/ (main.go, components.go, go.mod) and compiles it with -trimpath and
 # -ldflags=-s -w; CGO_ENABLED=0 (exported above) makes the binary static.
@@ -101,9 +109,15 @@ bench: ## side-by-side Go benchmarks (ours vs stock contrib); numbers go to docs
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2x -count 3 -cpu 1 -timeout 60m ./...
 	$(GO) test -run '^$$' -bench . -benchmem ./processor/... ./receiver/... ./exporter/...
 
-test-e2e: $(DIST) tools ## validate every collector config, smoke-test the binary
-	OTELCOL_BINARY=$(CURDIR)/$(DIST) TELEMETRYGEN=$$($(TOOLS) telemetrygen) \
+# CHARTS_REQUIRED (set by .ci/run): the Helm test fails instead of skipping without
+# ../shared/charts/opentelemetry-collector.
+test-e2e: $(DIST) tools $(HELM) ## validate every collector config and Helm values, smoke-test the binary, three gateway replicas
+	OTELCOL_BINARY=$(CURDIR)/$(DIST) TELEMETRYGEN=$$($(TOOLS) telemetrygen) HELM=$(HELM) \
 		$(GO) test -count=1 -v -tags e2e -timeout 10m ./test/e2e/...
+
+# Not part of `make test`: minutes of load on every core. Results go to docs/benchmarks.md.
+loadtest: $(DIST) tools ## the binary under telemetrygen load: throughput per CPU-second and peak RSS, side by side
+	$(GO) run ./tools/loadtest -otelcol $(DIST) -telemetrygen $$($(TOOLS) telemetrygen) -profile _build/loadtest-profiles
 
 test-integration: $(DIST) ## tests against real services started by test/env/ (stopped afterwards)
 	OTELCOL_BINARY=$(CURDIR)/$(DIST) test/run-integration.sh

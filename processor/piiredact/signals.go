@@ -51,7 +51,7 @@ func (w *walker) span(span ptrace.Span) {
 	evs := span.Events()
 	for e := 0; e < evs.Len(); e++ {
 		ev := evs.At(e)
-		if out, changed := w.plainText(ev.Name(), ""); changed {
+		if out, changed := w.short(ev.Name(), ""); changed {
 			ev.SetName(out)
 		}
 		w.attrs(ev.Attributes())

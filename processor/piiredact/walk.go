@@ -26,6 +26,8 @@ type walker struct {
 	drops    []int    // indexes of the metrics to remove
 	intBuf   [24]byte
 	byteBuf  []byte
+	clean    [8]string // short fields found clean lately (severity texts, units, event names)
+	cleanAt  int
 	visitFn  func(string, pcommon.Value) bool
 
 	counts       []int64 // redactions by kind
@@ -361,7 +363,17 @@ func (w *walker) short(s, dropValue string) (string, bool) {
 	if s == "" || !w.p.scanner.MayMatch(s) {
 		return s, false
 	}
-	return w.plainText(s, dropValue)
+	for _, c := range w.clean {
+		if c == s {
+			return s, false // the same text was clean a moment ago: the scan is deterministic
+		}
+	}
+	out, changed := w.plainText(s, dropValue)
+	if !changed && len(s) <= 64 {
+		w.clean[w.cleanAt] = s
+		w.cleanAt = (w.cleanAt + 1) % len(w.clean)
+	}
+	return out, changed
 }
 
 // findings scans s and counts what it finds; for fields that are removed, not rewritten.

@@ -43,6 +43,10 @@ func TestCatalogNamesOnTheBinary(t *testing.T) {
 	send("metrics", "--otlp-metric-name", "fraiseql.e2e.counter", "--metric-type", "Sum", "--aggregation-temporality", "delta",
 		"--metrics", "30", "--rate", "0", "--unique-timeseries")
 	send("logs", "--logs", "2", "--body", "login ok for alice.smith@example.com")
+	// PII in attribute keys: the first key is replaced by the mask, the second, masked to the
+	// same key, is removed.
+	send("logs", "--logs", "1", "--telemetry-attributes", `bob.jones@example.com="x"`,
+		"--telemetry-attributes", `ann.lee@example.com="y"`, "--body", "keys hold addresses")
 	// An ERROR log opens an incident whose webhook is unreachable.
 	send("logs", "--logs", "2", "--severity-text", "ERROR", "--severity-number", "17", "--service", "e2e-catalog", "--body", "payment failed")
 

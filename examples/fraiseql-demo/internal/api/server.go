@@ -149,8 +149,18 @@ func New(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 }
 
 func (s *Server) init(ctx context.Context, meter metric.Meter, d Deps) error {
-	if err := EnsureSchema(ctx, s.primary); err != nil {
-		return err
+	// The database may still be starting: retry until ctx ends, saying why each time.
+	for {
+		err := EnsureSchema(ctx, s.primary)
+		if err == nil {
+			break
+		}
+		s.log.WarnContext(ctx, "database not ready, retrying in 2s", "error", err.Error())
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("database not ready before the start timeout: %w", err)
+		case <-time.After(2 * time.Second):
+		}
 	}
 	if err := s.auth.loadAPIKeys(ctx, s.primary); err != nil {
 		return fmt.Errorf("api keys: %w", err)

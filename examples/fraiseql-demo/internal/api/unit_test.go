@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -8,6 +9,10 @@ import (
 	"time"
 
 	gqlerrors "github.com/graph-gophers/graphql-go/errors"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/fraiseql/otelcol-fraiseql/examples/fraiseql-demo/internal/logging"
 )
 
 func TestLuhn(t *testing.T) {
@@ -171,5 +176,22 @@ func TestCacheKeyDependsOnCaller(t *testing.T) {
 	c := cacheKey(&Principal{UserID: 1}, req, map[string]any{"x": int32(1)})
 	if a == b || a == c || a != cacheKey(&Principal{UserID: 1}, req, nil) {
 		t.Fatal("cache keys must differ by caller and variables and be stable")
+	}
+}
+
+func TestNewReportsAnUnreachableDatabase(t *testing.T) {
+	var buf bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_, err := New(ctx, Config{DB: "postgres://u:p@127.0.0.1:1/db?sslmode=disable&connect_timeout=1"},
+		Deps{TracerProvider: tracenoop.NewTracerProvider(), MeterProvider: metricnoop.NewMeterProvider(), Log: logging.New(&buf, "t")})
+	if err == nil || !strings.Contains(err.Error(), "database not ready") || !strings.Contains(err.Error(), "127.0.0.1") {
+		t.Fatalf("error %v: want the cause with the address", err)
+	}
+	if !strings.Contains(buf.String(), "retrying") {
+		t.Fatalf("no retry logged: %s", buf.String())
+	}
+	if _, err := New(ctx, Config{}, Deps{TracerProvider: tracenoop.NewTracerProvider(), MeterProvider: metricnoop.NewMeterProvider(), Log: logging.New(&buf, "t")}); err == nil || !strings.Contains(err.Error(), "--db") {
+		t.Fatalf("no DSN: %v", err)
 	}
 }

@@ -41,7 +41,8 @@ import "math"
 
 // Config tunes the detector. DefaultConfig is what the processor ships.
 type Config struct {
-	// Warmup is the number of finite points learned before any score.
+	// Warmup is the number of finite points learned before any score. It also
+	// sets the resonance scorer's block size: Warmup/25 points (at least 1).
 	Warmup int
 	// FastAlpha is the EWMA weight of the short-term level.
 	FastAlpha float64
@@ -66,7 +67,7 @@ type Config struct {
 // DefaultConfig returns the shipped parameters.
 func DefaultConfig() Config {
 	return Config{
-		Warmup:    10,
+		Warmup:    150,
 		FastAlpha: 0.2,
 		SlowAlpha: 0.01,
 		DiffAlpha: 0.1,
@@ -78,8 +79,13 @@ func DefaultConfig() Config {
 	}
 }
 
+// WarmupGrid is the warm-ups (hence resonance block sizes) the NAB
+// cross-validation chooses from, together with the threshold; the default
+// Warmup is what it picks on the whole corpus.
+func WarmupGrid() []int { return []int{100, 125, 150, 175, 200} }
+
 // DefaultThreshold is the alert threshold the default configuration is tuned for.
-const DefaultThreshold = 0.6
+const DefaultThreshold = 0.61
 
 // Result is the outcome of one point.
 type Result struct {
@@ -121,7 +127,7 @@ func New(cfg Config) *Detector {
 	d := &Detector{cfg: cfg}
 	if cfg.Resonance {
 		d.res = new(resonance)
-		d.res.reset()
+		d.res.reset(cfg.Warmup)
 	}
 	return d
 }

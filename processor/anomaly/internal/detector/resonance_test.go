@@ -55,7 +55,7 @@ func FuzzSWAR(f *testing.F) {
 
 func newResonance() *resonance {
 	r := new(resonance)
-	r.reset()
+	r.reset(150)
 	return r
 }
 
