@@ -24,6 +24,8 @@ func (c counter) Transition(rule, from, to string) { c["transition:"+from+">"+to
 func (c counter) Suppressed(reason string)         { c["suppressed:"+reason]++ }
 func (c counter) Dropped(dest, reason string)      { c["dropped:"+reason]++ }
 func (c counter) TemplateError(string)             { c["template_error"]++ }
+func (c counter) Evicted(phase string)             { c["evicted:"+phase]++ }
+func (c counter) Rejected(rule string)             { c["rejected:"+rule]++ }
 
 var dests = map[string]Dest{"pd": {"pd", PagerDuty}, "chat": {"chat", Slack}, "boss": {"boss", Slack}, "am": {"am", Alertmanager}}
 
@@ -326,7 +328,7 @@ func TestMaxIncidentsAndAMBatch(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		e.Observe(r, state.Active, map[string]string{"service.name": fmt.Sprint(i)}, nil, 20, true, at(0))
 	}
-	if e.Len() != 2 || rec["dropped:max_incidents"] != 1 {
+	if e.Len() != 2 || rec["rejected:ReplicationLag"] != 1 {
 		t.Fatalf("len %d counters %v", e.Len(), rec)
 	}
 	e.Observe(r, state.Clear, map[string]string{"service.name": "0"}, nil, 1, true, at(10))
