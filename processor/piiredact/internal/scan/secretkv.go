@@ -38,8 +38,8 @@ func matchKVSecret(s string, i, id int, markers *markerSet) (vs, ve int, ok bool
 	}
 	for j < len(s) && s[j] == ' ' {
 		j++
-		work(1)
 	}
+	work(j - id + 1)
 	if j >= len(s) || (s[j] != '=' && s[j] != ':') {
 		return 0, 0, false
 	}
@@ -47,10 +47,11 @@ func matchKVSecret(s string, i, id int, markers *markerSet) (vs, ve int, ok bool
 		return 0, 0, false
 	}
 	j++
+	k := j
 	for j < len(s) && s[j] == ' ' {
 		j++
-		work(1)
 	}
+	work(j - k)
 	var quote byte
 	if j < len(s) && (s[j] == '"' || s[j] == '\'') {
 		quote = s[j]
