@@ -399,7 +399,9 @@ func (w *walker) markClean(s string) {
 	if s != "" && len(s) <= 64 {
 		i := cleanSet(s)
 		w.clean[i+1] = w.clean[i]
-		w.clean[i] = s
+		// A copy: the cache outlives the batch, and must not depend on a producer keeping
+		// its strings immutable (one built with unsafe over a reused buffer would not be).
+		w.clean[i] = strings.Clone(s)
 	}
 }
 
