@@ -3,7 +3,10 @@ package incident // import "github.com/fraiseql/otelcol-fraiseql/exporter/incide
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"regexp"
+	"slices"
 	"time"
 	_ "time/tzdata" // maintenance windows name IANA zones; do not depend on the host's zoneinfo
 
@@ -17,6 +20,54 @@ import (
 
 func fieldErr(field, format string, a ...any) error {
 	return fmt.Errorf(".%s: %s", field, fmt.Sprintf(format, a...))
+}
+
+// prefixErr puts prefix before every error of err, also each error of a joined one (a
+// plain fmt.Errorf("%s%w") would prefix only the first line of errors.Join's text).
+func prefixErr(prefix string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs := j.Unwrap()
+		out := make([]error, 0, len(errs))
+		for _, e := range errs {
+			out = append(out, prefixErr(prefix, e))
+		}
+		return errors.Join(out...)
+	}
+	return fmt.Errorf("%s%w", prefix, err)
+}
+
+// compileThreshold reports each problem under its own field: op, threshold,
+// clear_threshold (the hysteresis band is the clear_threshold's).
+func compileThreshold(r *RuleConfig) (rules.Threshold, error) {
+	op := rules.Compare(r.Op)
+	if op == "" {
+		op = rules.GT
+	}
+	t := rules.Threshold{Op: op, Threshold: *r.Threshold, Clear: *r.Threshold}
+	if r.ClearThreshold != nil {
+		t.Clear = *r.ClearThreshold
+	}
+	var errs []error
+	switch op {
+	case rules.GT, rules.GE, rules.LT, rules.LE:
+	default:
+		errs = append(errs, fieldErr("op", "unknown op %q (want >, >=, < or <=)", r.Op))
+	}
+	if math.IsNaN(t.Threshold) || math.IsInf(t.Threshold, 0) {
+		errs = append(errs, fieldErr("threshold", "must be a finite number, got %v", t.Threshold))
+	}
+	if r.ClearThreshold != nil && (math.IsNaN(t.Clear) || math.IsInf(t.Clear, 0)) {
+		errs = append(errs, fieldErr("clear_threshold", "must be a finite number, got %v", t.Clear))
+	}
+	if len(errs) == 0 {
+		if err := t.Validate(); err != nil {
+			errs = append(errs, fieldErr("clear_threshold", "%v", err))
+		}
+	}
+	return t, errors.Join(errs...)
 }
 
 func compileAttrs(field string, in []AttrMatchConfig) ([]rules.AttrCondition, error) {
@@ -97,6 +148,19 @@ func compileRule(r *RuleConfig) (*engine.Rule, error) {
 			add(fieldErr(fmt.Sprintf("identity[%d]", i), "must be a non-empty attribute key other than alertname and severity"))
 		}
 	}
+	for _, k := range slices.Sorted(maps.Keys(r.Labels)) {
+		switch {
+		case k == "" || k == rules.AlertNameLabel || k == "severity":
+			add(fieldErr("labels", "key %q: must be a non-empty key other than alertname and severity", k))
+		case slices.Contains(out.Identity, k):
+			add(fieldErr("labels", "key %q is also an identity key", k))
+		case r.Labels[k] == "":
+			add(fieldErr("labels."+k, "must not be empty"))
+		}
+	}
+	if len(r.Labels) > 0 {
+		out.Labels = maps.Clone(r.Labels)
+	}
 	summary := r.Summary
 	switch r.Signal {
 	case "logs":
@@ -140,18 +204,9 @@ func compileRule(r *RuleConfig) (*engine.Rule, error) {
 		if r.Threshold == nil {
 			add(fieldErr("threshold", "is required for a metrics rule"))
 		} else {
-			op := rules.Compare(r.Op)
-			if op == "" {
-				op = rules.GT
-			}
-			clearAt := *r.Threshold
-			if r.ClearThreshold != nil {
-				clearAt = *r.ClearThreshold
-			}
-			out.Threshold = rules.Threshold{Op: op, Threshold: *r.Threshold, Clear: clearAt}
-			if err := out.Threshold.Validate(); err != nil {
-				add(fieldErr("clear_threshold", "%v", err))
-			}
+			t, err := compileThreshold(r)
+			add(err)
+			out.Threshold = t
 		}
 		attrs, err := compileAttrs("attributes", r.Attributes)
 		add(err)
@@ -260,7 +315,7 @@ func (c *Config) engineConfig(rec engine.Recorder) (engine.Config, error) {
 	for i := range c.Rules {
 		r, err := compileRule(&c.Rules[i])
 		if err != nil {
-			return ec, fmt.Errorf("rules[%d]%w", i, err)
+			return ec, prefixErr(fmt.Sprintf("rules[%d]", i), err)
 		}
 		ec.Rules = append(ec.Rules, r)
 	}
@@ -277,14 +332,14 @@ func (c *Config) engineConfig(rec engine.Recorder) (engine.Config, error) {
 	for i := range routes {
 		r, err := compileRoute(&routes[i])
 		if err != nil {
-			return ec, fmt.Errorf("routes[%d]%w", i, err)
+			return ec, prefixErr(fmt.Sprintf("routes[%d]", i), err)
 		}
 		ec.Router.Routes = append(ec.Router.Routes, r)
 	}
 	for i := range c.Maintenance {
 		w, err := compileWindow(&c.Maintenance[i])
 		if err != nil {
-			return ec, fmt.Errorf("maintenance[%d]%w", i, err)
+			return ec, prefixErr(fmt.Sprintf("maintenance[%d]", i), err)
 		}
 		ec.Windows = append(ec.Windows, w)
 	}

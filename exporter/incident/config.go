@@ -39,6 +39,10 @@ type RuleConfig struct {
 	// Signal is "logs" or "metrics".
 	Signal   string `mapstructure:"signal"`
 	Severity string `mapstructure:"severity"`
+	// Labels are static labels added to every alert of the rule (for example team, which
+	// routes the alert to the owning team). They cannot be alertname, severity or an
+	// identity key.
+	Labels map[string]string `mapstructure:"labels"`
 	// Identity attribute keys (record/point attributes first, then resource attributes).
 	// Their values, with the rule name, make the fingerprint. Default: service.name.
 	Identity    []string `mapstructure:"identity"`
@@ -247,7 +251,7 @@ func (c *Config) Validate() error {
 		}
 		names[r.Name] = true
 		if _, err := compileRule(r); err != nil {
-			errs = append(errs, fmt.Errorf("%s%w", f, err))
+			errs = append(errs, prefixErr(f, err))
 		}
 	}
 	dests := map[string]bool{}
@@ -261,7 +265,7 @@ func (c *Config) Validate() error {
 		}
 		dests[d.Name] = true
 		if err := d.validate(); err != nil {
-			errs = append(errs, fmt.Errorf("%s%w", f, err))
+			errs = append(errs, prefixErr(f, err))
 		}
 	}
 	for i := range c.Routes {
@@ -297,12 +301,12 @@ func (c *Config) Validate() error {
 			add(f+".group_interval", "must be positive")
 		}
 		if _, err := compileRoute(r); err != nil {
-			errs = append(errs, fmt.Errorf("%s%w", f, err))
+			errs = append(errs, prefixErr(f, err))
 		}
 	}
 	for i := range c.Maintenance {
 		if _, err := compileWindow(&c.Maintenance[i]); err != nil {
-			errs = append(errs, fmt.Errorf("maintenance[%d]%w", i, err))
+			errs = append(errs, prefixErr(fmt.Sprintf("maintenance[%d]", i), err))
 		}
 	}
 	return errors.Join(errs...)
@@ -373,9 +377,6 @@ func (d *DestinationConfig) validate() error {
 	}
 	if d.Retry.InitialInterval > 0 && d.Retry.MaxInterval > 0 && d.Retry.MaxInterval < d.Retry.InitialInterval {
 		add("retry.max_interval", "must be >= retry.initial_interval")
-	}
-	if err := d.HTTP.Validate(); err != nil {
-		add("http", "%v", err)
 	}
 	return errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,6 +78,28 @@ func validConfig() *Config {
 	return cfg
 }
 
+// Every error of a rule with several problems keeps the rule's path, and each problem is
+// reported under its own field.
+func TestValidateEveryErrorKeepsItsPath(t *testing.T) {
+	nan := math.NaN()
+	cfg := validConfig()
+	cfg.Rules[0].Severity = "page"
+	cfg.Rules[0].Op = "=="
+	cfg.Rules[0].Threshold = &nan
+	cfg.Rules[0].For = -time.Second
+	cfg.Maintenance = []WindowConfig{{Cron: "0 25 * * *", Duration: time.Hour}}
+	err := cfg.Validate()
+	require.Error(t, err)
+	lines := strings.Split(err.Error(), "\n")
+	for _, l := range lines {
+		assert.Regexp(t, `^(rules\[0\]|maintenance\[0\])\.[a-z_]+: `, l)
+	}
+	for _, want := range []string{"rules[0].severity: ", "rules[0].op: ", "rules[0].threshold: ", "rules[0].for: ", "maintenance[0].name: ", "maintenance[0].cron: "} {
+		assert.Contains(t, err.Error(), want)
+	}
+	assert.NotContains(t, err.Error(), "clear_threshold")
+}
+
 func TestValidateNamesTheField(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
 	neg := -time.Second
@@ -95,10 +118,18 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"metric", func(c *Config) { c.Rules[0].Metric = "" }, "rules[0].metric: is required"},
 		{"threshold", func(c *Config) { c.Rules[0].Threshold = nil }, "rules[0].threshold: is required"},
 		{"hysteresis", func(c *Config) { c.Rules[0].ClearThreshold = f(0.9) }, "rules[0].clear_threshold: clear_threshold 0.9 must be <= threshold 0.5"},
-		{"op", func(c *Config) { c.Rules[0].Op = "==" }, `rules[0].clear_threshold: unknown op "=="`},
+		{"op", func(c *Config) { c.Rules[0].Op = "==" }, `rules[0].op: unknown op "=="`},
+		{"nan threshold", func(c *Config) { c.Rules[0].Threshold = f(math.NaN()) }, "rules[0].threshold: must be a finite number, got NaN"},
+		{"inf clear_threshold", func(c *Config) { c.Rules[0].ClearThreshold = f(math.Inf(-1)) }, "rules[0].clear_threshold: must be a finite number, got -Inf"},
 		{"template", func(c *Config) { c.Rules[0].Summary = "{{.Rule" }, "rules[0].summary: invalid template"},
 		{"runbook template", func(c *Config) { c.Rules[0].RunbookURL = "{{nosuchfunc}}" }, "rules[0].runbook_url: invalid template"},
 		{"identity", func(c *Config) { c.Rules[0].Identity = []string{"alertname"} }, "rules[0].identity[0]"},
+		{"label alertname", func(c *Config) { c.Rules[0].Labels = map[string]string{"alertname": "x"} }, `rules[0].labels: key "alertname"`},
+		{"label identity", func(c *Config) {
+			c.Rules[0].Identity = []string{"team"}
+			c.Rules[0].Labels = map[string]string{"team": "api"}
+		}, `rules[0].labels: key "team" is also an identity key`},
+		{"label empty", func(c *Config) { c.Rules[0].Labels = map[string]string{"team": ""} }, "rules[0].labels.team: must not be empty"},
 		{"negative for", func(c *Config) { c.Rules[0].For = -time.Second }, "rules[0].for: must not be negative"},
 		{"logs when", func(c *Config) { c.Rules[0] = RuleConfig{Name: "L", Signal: "logs", Severity: "error"} }, "rules[0].when: is required"},
 		{"empty when", func(c *Config) {

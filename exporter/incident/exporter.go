@@ -58,7 +58,7 @@ func newExporter(set exporter.Settings, cfg *Config) (*incidentExporter, error) 
 	if err != nil {
 		return nil, err
 	}
-	x := &incidentExporter{cfg: cfg, set: set, logger: set.Logger, tb: tb, rec: recorder{tb: tb}, now: time.Now,
+	x := &incidentExporter{cfg: cfg, set: set, logger: set.Logger, tb: tb, rec: newRecorder(tb, set.Logger), now: time.Now,
 		metricByName: map[string][]*engine.Rule{}, pending: map[string][]byte{}, deleted: map[string]bool{}}
 	ec, err := cfg.engineConfig(x.rec)
 	if err != nil {

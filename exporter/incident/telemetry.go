@@ -2,9 +2,11 @@ package incident // import "github.com/fraiseql/otelcol-fraiseql/exporter/incide
 
 import (
 	"context"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
 
 	"github.com/fraiseql/otelcol-fraiseql/exporter/incident/internal/engine"
 	"github.com/fraiseql/otelcol-fraiseql/exporter/incident/internal/metadata"
@@ -13,8 +15,19 @@ import (
 
 // recorder turns engine and delivery events into self-metrics.
 type recorder struct {
-	tb *metadata.TelemetryBuilder
+	tb     *metadata.TelemetryBuilder
+	logger *zap.Logger
+	// rejected: when each rule's last "max_incidents reached" warning was logged (the
+	// engine calls the recorder under the exporter's lock).
+	rejected map[string]time.Time
 }
+
+func newRecorder(tb *metadata.TelemetryBuilder, logger *zap.Logger) recorder {
+	return recorder{tb: tb, logger: logger, rejected: map[string]time.Time{}}
+}
+
+// rejectWarnEvery bounds the "max_incidents reached" warning to one per rule per minute.
+const rejectWarnEvery = time.Minute
 
 var bg = context.Background()
 
@@ -36,6 +49,21 @@ func (r recorder) Suppressed(reason string) {
 
 func (r recorder) Dropped(dest, reason string) {
 	r.tb.ExporterIncidentNotificationsDropped.Add(bg, 1, attrs("destination", dest, "reason", reason))
+}
+
+func (r recorder) Evicted(phase string) {
+	r.tb.ExporterIncidentEvicted.Add(bg, 1, attrs("state", phase))
+}
+
+// Rejected counts a fingerprint that could not be tracked and says so: it may be a page
+// that never goes out.
+func (r recorder) Rejected(rule string) {
+	r.tb.ExporterIncidentNotificationsDropped.Add(bg, 1, attrs("destination", "", "reason", "max_incidents"))
+	if now := time.Now(); now.Sub(r.rejected[rule]) >= rejectWarnEvery {
+		r.rejected[rule] = now
+		r.logger.Warn("max_incidents reached and every tracked incident is open or still being delivered: a new incident was not tracked and will not notify (raise max_incidents)",
+			zap.String("rule", rule))
+	}
 }
 
 func (r recorder) TemplateError(rule string) {

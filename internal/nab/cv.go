@@ -1,9 +1,12 @@
 package nab
 
 import (
+	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // ThresholdGrid is the threshold grid of the cross-validation: 0.05 to
@@ -57,49 +60,81 @@ type Grid struct {
 // at Thresholds[j]. A detector whose output depends on its configured
 // threshold (e.g. one that goes quiet after reaching it) must be run once
 // per candidate, which is why the scores are asked for per candidate.
+// Candidates run on up to GOMAXPROCS goroutines: scoresAt must be safe for
+// concurrent use.
 func (c *Corpus) NewGrid(thresholds []float64, labels []string, scoresAt func(j int) [][]float64) (*Grid, error) {
+	if labels != nil && len(labels) != len(thresholds) {
+		return nil, fmt.Errorf("%d labels for %d candidates", len(labels), len(thresholds))
+	}
 	g := &Grid{Thresholds: thresholds, Labels: labels, Raw: make([][][]float64, len(ProfileNames))}
 	for p := range ProfileNames {
 		g.Raw[p] = make([][]float64, len(thresholds))
 	}
 	g.FP = make([][]int, len(thresholds))
 	g.Caught = make([][]int, len(thresholds))
-	for j, theta := range thresholds {
-		scores := scoresAt(j)
-		if len(scores) != len(c.Files) {
-			return nil, fmt.Errorf("candidate %d: scores for %d files, corpus has %d", j, len(scores), len(c.Files))
-		}
-		for p := range ProfileNames {
-			g.Raw[p][j] = make([]float64, len(c.Files))
-		}
-		g.FP[j] = make([]int, len(c.Files))
-		g.Caught[j] = make([]int, len(c.Files))
+	// Weights and windows do not depend on the scores: label every file's
+	// rows once per profile.
+	rows := make([][][]Row, len(ProfileNames))
+	for p, name := range ProfileNames {
+		rows[p] = make([][]Row, len(c.Files))
 		for i, f := range c.Files {
-			if len(scores[i]) != len(f.Series.Timestamps) {
-				return nil, fmt.Errorf("%s: %d scores for %d rows", f.Name, len(scores[i]), len(f.Series.Timestamps))
+			rows[p][i] = SweepRows(f.Series.Timestamps, make([]float64, len(f.Series.Timestamps)), f.Windows, 0, c.Profiles[name])
+		}
+	}
+	errs := make([]error, len(thresholds))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(thresholds)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				errs[j] = c.gridRow(g, rows, j, scoresAt(j))
 			}
-			for p, name := range ProfileNames {
-				prof := c.Profiles[name]
-				rows := SweepRows(f.Series.Timestamps, scores[i], f.Windows, 0, prof)
-				g.Raw[p][j][i] = ScoreAt(rows, theta, prof.FNWeight)
-				if p == 0 {
-					caught := map[int]bool{}
-					for _, r := range rows {
-						if r.Window == Probation || r.Score < theta {
-							continue
-						}
-						if r.Window == Outside {
-							g.FP[j][i]++
-						} else {
-							caught[r.Window] = true
-						}
+		}()
+	}
+	for j := range thresholds {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	return g, errors.Join(errs...)
+}
+
+// gridRow scores candidate j's per-file scores into the grid.
+func (c *Corpus) gridRow(g *Grid, rows [][][]Row, j int, scores [][]float64) error {
+	theta := g.Thresholds[j]
+	if len(scores) != len(c.Files) {
+		return fmt.Errorf("candidate %d: scores for %d files, corpus has %d", j, len(scores), len(c.Files))
+	}
+	for p := range ProfileNames {
+		g.Raw[p][j] = make([]float64, len(c.Files))
+	}
+	g.FP[j] = make([]int, len(c.Files))
+	g.Caught[j] = make([]int, len(c.Files))
+	for i, f := range c.Files {
+		if len(scores[i]) != len(f.Series.Timestamps) {
+			return fmt.Errorf("%s: %d scores for %d rows", f.Name, len(scores[i]), len(f.Series.Timestamps))
+		}
+		for p, name := range ProfileNames {
+			g.Raw[p][j][i] = scoreAt(rows[p][i], scores[i], theta, c.Profiles[name].FNWeight)
+			if p == 0 {
+				caught := map[int]bool{}
+				for k, r := range rows[p][i] {
+					if r.Window == Probation || scores[i][k] < theta {
+						continue
 					}
-					g.Caught[j][i] = len(caught)
+					if r.Window == Outside {
+						g.FP[j][i]++
+					} else {
+						caught[r.Window] = true
+					}
 				}
+				g.Caught[j][i] = len(caught)
 			}
 		}
 	}
-	return g, nil
+	return nil
 }
 
 // pick is the candidate with the highest raw score summed over the files
@@ -128,6 +163,7 @@ type Fold struct {
 	Windows   int     `json:"windows"`
 	Candidate int     `json:"candidate"` // index into the grid, chosen on the other categories
 	Threshold float64 `json:"threshold"`
+	Setting   string  `json:"setting,omitempty"` // the candidate's label, if any
 	Raw       float64 `json:"raw"`
 	// Score is the fold's raw score normalised over its own windows; it is
 	// not defined (NaN in Go, null in JSON) for a category without windows.
@@ -147,6 +183,7 @@ type CV struct {
 	// (what ships), with its (development) score there.
 	All          int     `json:"all_candidate"`
 	AllThreshold float64 `json:"all_threshold"`
+	AllSetting   string  `json:"all_setting,omitempty"`
 	AllScore     float64 `json:"all_score"`
 }
 
@@ -162,6 +199,9 @@ func (c *Corpus) CrossValidate(g *Grid) map[string]CV {
 		for _, k := range cats {
 			j, _ := g.pick(p, func(i int) bool { return Category(c.Files[i].Name) != k })
 			f := Fold{Category: k, Candidate: j, Threshold: g.Thresholds[j]}
+			if g.Labels != nil {
+				f.Setting = g.Labels[j]
+			}
 			for i, file := range c.Files {
 				if Category(file.Name) != k {
 					continue
@@ -182,6 +222,9 @@ func (c *Corpus) CrossValidate(g *Grid) map[string]CV {
 		cv.Score = Normalize(cv.Raw, c.NumWindows, prof)
 		j, raw := g.pick(p, func(int) bool { return true })
 		cv.All, cv.AllThreshold, cv.AllScore = j, g.Thresholds[j], Normalize(raw, c.NumWindows, prof)
+		if g.Labels != nil {
+			cv.AllSetting = g.Labels[j]
+		}
 		out[name] = cv
 	}
 	return out

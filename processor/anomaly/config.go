@@ -28,7 +28,8 @@ type Config struct {
 	// QuietPoints is the number of points after a firing during which the
 	// score is capped just below Threshold.
 	QuietPoints int `mapstructure:"quiet_points"`
-	// WarmupPoints is the number of points learned before a series is scored.
+	// WarmupPoints is the number of points learned before a series is scored;
+	// the resonance scorer downsamples by blocks of WarmupPoints/25 points.
 	WarmupPoints int `mapstructure:"warmup_points"`
 	// StaleAfter evicts a series not seen for this long.
 	StaleAfter time.Duration `mapstructure:"stale_after"`

@@ -8,6 +8,10 @@ import "github.com/fraiseql/otelcol-fraiseql/processor/anomaly/internal/detector
 // tools/nabbench scores at.
 const DefaultThreshold = detector.DefaultThreshold
 
+// WarmupGrid lists the warmup_points values tools/nabbench -cv chooses
+// from (with the threshold) on the categories it was not held out from.
+func WarmupGrid() []int { return detector.WarmupGrid() }
+
 // SeriesDetector scores one series: the exact code path the processor runs
 // for every selected series (tools/nabbench uses it too).
 type SeriesDetector struct{ d *detector.Detector }

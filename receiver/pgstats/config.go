@@ -139,9 +139,6 @@ func (a ServerAuth) validate(field string) []error {
 	if a.Password != "" && a.PasswordFile != "" {
 		errs = append(errs, fmt.Errorf("%s.password_file: set either password or password_file, not both", field))
 	}
-	if err := a.TLS.Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("%s.tls: %w", field, err))
-	}
 	return errs
 }
 
@@ -159,7 +156,7 @@ func (a ServerAuth) password() (string, error) {
 	}
 	b, err := os.ReadFile(a.PasswordFile)
 	if err != nil {
-		return "", fmt.Errorf("password_file: %w", err)
+		return "", fmt.Errorf("password_file: cannot read %q: %w", a.PasswordFile, errors.Unwrap(err))
 	}
 	return strings.TrimRight(string(b), "\r\n"), nil
 }

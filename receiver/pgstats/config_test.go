@@ -113,3 +113,13 @@ func TestPasswordFileIsReadAtEachCall(t *testing.T) {
 	_, err = ServerAuth{PasswordFile: filepath.Join(t.TempDir(), "missing")}.password()
 	assert.ErrorContains(t, err, "password_file")
 }
+
+// The collector validates every nested config that has a Validate (tls here) and names
+// its path (postgres::0::tls): Config.Validate must not report it a second time.
+func TestNestedTLSLeftToTheFramework(t *testing.T) {
+	cfg := createDefaultConfig()
+	cfg.Postgres = []PostgresConfig{{ServerAuth: ServerAuth{Endpoint: "db:5432", Username: "u"}}}
+	cfg.Postgres[0].TLS.MinVersion = "1.9"
+	require.Error(t, cfg.Postgres[0].TLS.Validate())
+	require.NoError(t, cfg.Validate())
+}

@@ -50,7 +50,7 @@ func newClients(ctx context.Context, cfg *Config, _ receiver.Settings, tb *metad
 	for i, p := range cfg.Postgres {
 		o, err := connOptions(ctx, p.ServerAuth, cfg)
 		if err != nil {
-			return nil, nil, fmt.Errorf("postgres[%d]: %w", i, err)
+			return nil, nil, fmt.Errorf("postgres[%d].%w", i, err)
 		}
 		o.Database = p.Database
 		if o.Database == "" {
@@ -66,7 +66,7 @@ func newClients(ctx context.Context, cfg *Config, _ receiver.Settings, tb *metad
 	for i, b := range cfg.PgBouncer {
 		o, err := connOptions(ctx, b.ServerAuth, cfg)
 		if err != nil {
-			return nil, nil, fmt.Errorf("pgbouncer[%d]: %w", i, err)
+			return nil, nil, fmt.Errorf("pgbouncer[%d].%w", i, err)
 		}
 		bs = append(bs, &bouncerTarget{
 			name: b.displayName(), host: o.Host, port: int64(o.Port),
@@ -80,6 +80,14 @@ func connOptions(ctx context.Context, a ServerAuth, cfg *Config) (pgclient.ConnO
 	host, port, err := splitEndpoint(a.Endpoint)
 	if err != nil {
 		return pgclient.ConnOptions{}, fmt.Errorf("endpoint: %w", err)
+	}
+	// The password file is read again at every connection (so a mounted secret can
+	// rotate), but one that cannot be read at start is a configuration error: fail now
+	// with its path instead of reporting the server as unreachable without dialing.
+	if a.PasswordFile != "" {
+		if _, err := a.password(); err != nil {
+			return pgclient.ConnOptions{}, err
+		}
 	}
 	tlsCfg, err := a.TLS.LoadTLSConfig(ctx)
 	if err != nil {

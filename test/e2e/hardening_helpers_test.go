@@ -318,6 +318,11 @@ func (c *runningCollector) requireSurvived(t *testing.T, tr transport, s otlpSig
 	}
 	id := fmt.Sprintf("marker-%s-%s-%d", tr, s, c.markers.Add(1))
 	if err := c.send(tr, markerRequest(t, s, id), 10*time.Second); err != nil {
+		select {
+		case <-c.exited:
+			t.Fatalf("collector died (%v); the %s marker over %s got: %v", c.waitErr, s, tr, err)
+		case <-time.After(time.Second):
+		}
 		t.Fatalf("the %s pipeline does not answer over %s after the bad request: %v", s, tr, err)
 	}
 	if err := waitFor(20*time.Second, func() error {

@@ -52,10 +52,11 @@ var (
 	repo         = flag.String("repo", ".", "repository root (configs/)")
 	duration     = flag.Duration("duration", 12*time.Second, "load duration per run; the first 3 s are not measured")
 	rate         = flag.Int("rate", 10000, "items per second of the fixed-rate runs")
-	workers      = flag.Int("workers", 4, "telemetrygen workers")
+	workers      = flag.Int("workers", 8, "telemetrygen workers")
 	only         = flag.String("scenarios", "baseline,piiredact,redaction,gateway", "scenarios to run")
 	signals      = flag.String("signals", "traces,metrics,logs", "signals to run")
 	profileDir   = flag.String("profile", "", "directory for CPU profiles of the saturation runs of piiredact and gateway")
+	summarizeOne = flag.String("summarize", "", "only print the summary of this CPU profile")
 )
 
 // PII-bearing content for every span, data point and log record: an e-mail address, a
@@ -68,6 +69,10 @@ var piiAttrs = []string{
 
 func main() {
 	flag.Parse()
+	if *summarizeOne != "" {
+		summarize(*summarizeOne)
+		return
+	}
 	if *telemetrygen == "" {
 		fatal(errors.New("-telemetrygen is required (go tool -C internal/tools -n telemetrygen)"))
 	}
@@ -77,8 +82,8 @@ func main() {
 	}
 	fmt.Printf("# load testbed: %s, %d CPUs, %s per run (first 3 s not measured), fixed rate %d items/s, %d telemetrygen workers\n\n",
 		runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), *duration, *rate, *workers)
-	fmt.Println("| scenario | signal | load | accepted items/s | collector CPU (cores) | items per CPU-second | peak RSS MiB |")
-	fmt.Println("|---|---|---|---:|---:|---:|---:|")
+	fmt.Println("| scenario | signal | load | accepted items/s | collector CPU (cores) | items per CPU-second | cores at 10,000/s | peak RSS MiB |")
+	fmt.Println("|---|---|---|---:|---:|---:|---:|---:|")
 	var profiles []string
 	for _, sc := range strings.Split(*only, ",") {
 		for _, sig := range strings.Split(*signals, ",") {
@@ -96,11 +101,11 @@ func main() {
 					loadName = "saturation"
 				}
 				if err != nil {
-					fmt.Printf("| %s | %s | %s | error: %v | | | |\n", sc, sig, loadName, err)
+					fmt.Printf("| %s | %s | %s | error: %v | | | | |\n", sc, sig, loadName, strings.ReplaceAll(err.Error(), "\n", " "))
 					continue
 				}
-				fmt.Printf("| %s | %s | %s | %.0f | %.2f | %.0f | %.0f |\n", sc, sig, loadName,
-					res.itemsPerSec, res.cores, res.perCPUSecond, res.peakRSSMiB)
+				fmt.Printf("| %s | %s | %s | %.0f | %.3f | %.0f | %.3f | %.0f |\n", sc, sig, loadName,
+					res.itemsPerSec, res.cores, res.perCPUSecond, 10000/res.perCPUSecond, res.peakRSSMiB)
 				if prof != "" {
 					profiles = append(profiles, prof)
 				}
@@ -108,14 +113,71 @@ func main() {
 		}
 	}
 	for _, p := range profiles {
-		fmt.Printf("\n## CPU profile %s (top 25 by cumulative time)\n\n```\n", filepath.Base(p))
-		out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=25", p).CombinedOutput()
-		if err != nil {
-			fmt.Printf("pprof: %v\n", err)
-		}
-		os.Stdout.Write(out)
-		fmt.Println("```")
+		summarize(p)
 	}
+}
+
+// Where the collector's CPU time goes: for each part of the pipeline, the largest
+// cumulative share of any function of it (its entry point), from `go tool pprof -top -cum`.
+var parts = []struct{ name, match string }{
+	{"OTLP receiver (gRPC, decode)", "otlpreceiver"},
+	{"memory_limiter", "memorylimiter"},
+	{"piiredact", "processor/piiredact"},
+	{"redaction (stock)", "redactionprocessor"},
+	{"resource/node", "resourceprocessor"},
+	{"tail_sampling", "tailsamplingprocessor"},
+	{"span_metrics", "spanmetricsconnector"},
+	{"cardinality", "processor/cardinality"},
+	{"anomaly", "processor/anomaly"},
+	{"batch", "batchprocessor"},
+	{"OTLP exporter (encode, send)", "otlpexporter"},
+	{"Go GC (background mark)", "runtime.gcBgMarkWorker"},
+}
+
+func summarize(path string) {
+	fmt.Printf("\n### CPU profile: %s\n\n", strings.TrimSuffix(filepath.Base(path), ".pprof"))
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=400", path).CombinedOutput()
+	if err != nil {
+		fmt.Printf("pprof: %v\n%s\n", err, out)
+		return
+	}
+	share := map[string]float64{}
+	total := ""
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, "Total samples") {
+			total = strings.TrimSpace(line)
+		}
+		f := strings.Fields(line)
+		if len(f) < 6 || !strings.HasSuffix(f[4], "%") {
+			continue
+		}
+		cum, err := strconv.ParseFloat(strings.TrimSuffix(f[4], "%"), 64)
+		if err != nil {
+			continue
+		}
+		fn := strings.Join(f[5:], " ")
+		for _, p := range parts {
+			if strings.Contains(fn, p.match) && cum > share[p.name] {
+				share[p.name] = cum
+			}
+		}
+	}
+	fmt.Printf("%s\n\n| part | share of CPU samples (cumulative) |\n|---|---:|\n", total)
+	for _, p := range parts {
+		if v, ok := share[p.name]; ok {
+			fmt.Printf("| %s | %.1f %% |\n", p.name, v)
+		}
+	}
+	fmt.Printf("\nTop functions by own time:\n\n```\n")
+	flat, _ := exec.Command("go", "tool", "pprof", "-top", "-nodecount=15", path).CombinedOutput()
+	lines := strings.Split(string(flat), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "flat") {
+			fmt.Println(strings.Join(lines[i:], "\n"))
+			break
+		}
+	}
+	fmt.Println("```")
 }
 
 type result struct {

@@ -13,9 +13,11 @@
 //
 // -cv category is the honest protocol: leave-one-category-out
 // cross-validation. The detector runs at every threshold of a grid (the
-// processor's threshold setting, so quiet periods follow it); for each NAB
-// category the threshold with the best raw score on the other categories is
-// chosen and the held-out category is scored at it. The pooled score sums
+// processor's threshold setting, so quiet periods follow it) and every
+// warmup_points of anomaly.WarmupGrid (the one parameter still tuned); for
+// each NAB category the (warm-up, threshold) pair with the best raw score
+// on the other categories is chosen and the held-out category is scored
+// with it. The pooled score sums
 // the held-out raw scores and normalises over every window. The threshold
 // the same procedure picks on the whole corpus is the one to ship.
 package main
@@ -119,8 +121,17 @@ func Score(c *nab.Corpus) [][]float64 {
 
 // ScoreAt is Score with the processor's threshold setting at theta.
 func ScoreAt(c *nab.Corpus, theta float64) [][]float64 {
+	return ScoreWith(c, theta, 0)
+}
+
+// ScoreWith is Score with the processor's threshold and (when > 0)
+// warmup_points settings.
+func ScoreWith(c *nab.Corpus, theta float64, warmup int) [][]float64 {
 	cfg := anomaly.NewFactory().CreateDefaultConfig().(*anomaly.Config)
 	cfg.Threshold = theta
+	if warmup > 0 {
+		cfg.WarmupPoints = warmup
+	}
 	out := make([][]float64, len(c.Files))
 	for i, f := range c.Files {
 		d := anomaly.NewSeriesDetector(cfg)

@@ -31,7 +31,7 @@ const (
 	// AnomalyScore is the anomaly processor's shipped alert threshold on anomaly.score
 	// (a score >= it means "alert"). It must equal processor/anomaly.DefaultThreshold;
 	// lint/anomaly_threshold_test.go reads that constant from the Go source and fails if not.
-	AnomalyScore = 0.6
+	AnomalyScore = 0.61
 	// CollectorQueueUsage is the exporter sending-queue fill ratio.
 	CollectorQueueUsage = 0.8
 	// CardinalitySeriesUsage is the share of max_series admitted.
@@ -57,7 +57,6 @@ var ByAlert = map[string]float64{
 	"PostgresReplicationLagHigh":   ReplicationLagSeconds,
 	"GraphQLAuthFailuresHigh":      AuthFailuresPerMinute,
 	"GraphQLRateLimitHitsHigh":     RateLimitRejectionsPerMinute,
-	"AnomalyScoreHigh":             AnomalyScore,
 	"OtelcolExporterQueueNearFull": CollectorQueueUsage,
 	"CardinalitySeriesNearLimit":   CardinalitySeriesUsage,
 	"BackupTooOld":                 BackupMaxAgeSeconds,

@@ -7,6 +7,7 @@
 package engine
 
 import (
+	"container/list"
 	"strconv"
 	"strings"
 	"time"
@@ -31,8 +32,10 @@ const (
 type Rule struct {
 	Name     string
 	Severity string
-	Kind     Kind
-	Params   state.Params
+	// Labels are the rule's static labels (e.g. team), added to every alert.
+	Labels map[string]string
+	Kind   Kind
+	Params state.Params
 	// Identity attribute keys (looked up on the record/point, then its resource).
 	Identity    []string
 	Summary     *rules.Template
@@ -72,6 +75,12 @@ type Recorder interface {
 	Suppressed(reason string)
 	Dropped(dest, reason string)
 	TemplateError(rule string)
+	// Evicted: a tracked fingerprint in the given phase (inactive, pending, resolved) was
+	// forgotten to make room for a new one at max_incidents.
+	Evicted(phase string)
+	// Rejected: a new fingerprint of rule could not be tracked because every tracked one
+	// is open (firing or resolving) or still owed to a destination.
+	Rejected(rule string)
 }
 
 type nopRecorder struct{}
@@ -80,6 +89,8 @@ func (nopRecorder) Transition(string, string, string) {}
 func (nopRecorder) Suppressed(string)                 {}
 func (nopRecorder) Dropped(string, string)            {}
 func (nopRecorder) TemplateError(string)              {}
+func (nopRecorder) Evicted(string)                    {}
+func (nopRecorder) Rejected(string)                   {}
 
 // Config of an engine.
 type Config struct {
@@ -101,6 +112,8 @@ type Incident struct {
 	rule      *Rule
 	routes    []int
 	savedSeen time.Time
+	// lru is the incident's place in Engine.lru (least recently observed first).
+	lru *list.Element
 }
 
 // Rule returns the incident's rule.
@@ -122,6 +135,9 @@ type Engine struct {
 	out    *outbox.Outbox
 	rec    Recorder
 	dirty  map[string]struct{}
+	// lru orders the tracked incidents by their last observation (front: oldest), so that
+	// at max_incidents the oldest entry that never fired is evicted first (evict.go).
+	lru *list.List
 	// amChanged: an alert routed to Alertmanager changed since the last AMBatch.
 	amChanged bool
 }
@@ -129,7 +145,7 @@ type Engine struct {
 // New builds an engine.
 func New(cfg Config) *Engine {
 	e := &Engine{cfg: cfg, byName: map[string]*Rule{}, inc: map[string]*Incident{}, groups: map[string]*group{},
-		out: outbox.New(), rec: cfg.Recorder, dirty: map[string]struct{}{}}
+		out: outbox.New(), rec: cfg.Recorder, dirty: map[string]struct{}{}, lru: list.New()}
 	if e.rec == nil {
 		e.rec = nopRecorder{}
 	}
@@ -168,9 +184,12 @@ func Status(i *Incident) alert.Status {
 	return alert.None
 }
 
-// Labels of an alert: alertname, severity and the identity values.
+// Labels of an alert: alertname, severity, the rule's static labels and the identity values.
 func Labels(r *Rule, identity map[string]string) map[string]string {
-	l := make(map[string]string, len(identity)+2)
+	l := make(map[string]string, len(identity)+len(r.Labels)+2)
+	for k, v := range r.Labels {
+		l[k] = v
+	}
 	for k, v := range identity {
 		l[k] = v
 	}
@@ -194,13 +213,14 @@ func (e *Engine) Observe(r *Rule, sig state.Signal, identity map[string]string, 
 		if sig != state.Active {
 			return
 		}
-		if e.cfg.MaxIncidents > 0 && len(e.inc) >= e.cfg.MaxIncidents {
-			e.rec.Dropped("", "max_incidents")
+		if e.cfg.MaxIncidents > 0 && len(e.inc) >= e.cfg.MaxIncidents && !e.evictOne() {
+			e.rec.Rejected(r.Name)
 			return
 		}
 		i = e.newIncident(r, fp, identity)
-		e.inc[fp] = i
-		e.dirty[fp] = struct{}{}
+		e.track(i)
+	} else {
+		e.lru.MoveToBack(i.lru)
 	}
 	if hasValue && !i.M.Phase.Open() {
 		i.Alert.Value, i.Alert.HasValue = value, true
@@ -291,8 +311,7 @@ func (e *Engine) Tick(now time.Time) {
 		c := i.M.Tick(i.rule.Params, now)
 		e.apply(i, c, nil, now)
 		if i.M.Idle(i.rule.Params, now, e.cfg.Retention) && !e.member(fp) && e.out.Forget(fp) {
-			delete(e.inc, fp)
-			e.dirty[fp] = struct{}{}
+			e.untrack(i)
 		}
 	}
 	for key, g := range e.groups {
@@ -535,12 +554,20 @@ func (e *Engine) Restore(i *Incident, now time.Time) {
 	if i.Alert.Labels == nil {
 		i.Alert.Labels = map[string]string{}
 	}
+	// Static labels follow the current configuration (a restart may add a team label).
+	for k, v := range r.Labels {
+		i.Alert.Labels[k] = v
+	}
 	i.routes = e.cfg.Router.Match(i.Alert.Labels)
 	if i.M.Phase.Open() && i.M.LastSeen.Before(now) {
 		i.M.LastSeen = now
 	}
 	i.savedSeen = i.M.LastSeen
+	if old := e.inc[i.Alert.Fingerprint]; old != nil {
+		e.lru.Remove(old.lru)
+	}
 	e.inc[i.Alert.Fingerprint] = i
+	i.lru = e.lru.PushBack(i)
 	// Rejoin groups when destinations may need to hear about it: open, or resolved while
 	// some destination still holds it open (slots are restored first).
 	if i.Alert.Status.Open() || (i.Alert.Status == alert.Resolved && e.out.Holds(i.Alert.Fingerprint)) {

@@ -24,6 +24,8 @@ func (c counter) Transition(rule, from, to string) { c["transition:"+from+">"+to
 func (c counter) Suppressed(reason string)         { c["suppressed:"+reason]++ }
 func (c counter) Dropped(dest, reason string)      { c["dropped:"+reason]++ }
 func (c counter) TemplateError(string)             { c["template_error"]++ }
+func (c counter) Evicted(phase string)             { c["evicted:"+phase]++ }
+func (c counter) Rejected(rule string)             { c["rejected:"+rule]++ }
 
 var dests = map[string]Dest{"pd": {"pd", PagerDuty}, "chat": {"chat", Slack}, "boss": {"boss", Slack}, "am": {"am", Alertmanager}}
 
@@ -326,7 +328,7 @@ func TestMaxIncidentsAndAMBatch(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		e.Observe(r, state.Active, map[string]string{"service.name": fmt.Sprint(i)}, nil, 20, true, at(0))
 	}
-	if e.Len() != 2 || rec["dropped:max_incidents"] != 1 {
+	if e.Len() != 2 || rec["rejected:ReplicationLag"] != 1 {
 		t.Fatalf("len %d counters %v", e.Len(), rec)
 	}
 	e.Observe(r, state.Clear, map[string]string{"service.name": "0"}, nil, 1, true, at(10))
@@ -350,5 +352,21 @@ func TestMaxIncidentsAndAMBatch(t *testing.T) {
 	}
 	if len(drain(e, at(30))) != 0 {
 		t.Fatal("Alertmanager alerts must not go through the outbox")
+	}
+}
+
+// Static labels (e.g. team) are on every alert of the rule, so Alertmanager and the
+// exporter's own routes can send it to the owning team; identity values come on top.
+func TestStaticLabelsOnAlerts(t *testing.T) {
+	r := &Rule{Name: "ErrorLogBurst", Severity: "error", Labels: map[string]string{"team": "api"}}
+	got := Labels(r, map[string]string{"service.name": "fraiseql"})
+	want := map[string]string{"alertname": "ErrorLogBurst", "severity": "error", "team": "api", "service.name": "fraiseql"}
+	if len(got) != len(want) {
+		t.Fatalf("labels %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("label %s = %q, want %q (all: %v)", k, got[k], v, got)
+		}
 	}
 }

@@ -29,6 +29,7 @@ type TelemetryBuilder struct {
 	mu                                   sync.Mutex
 	registrations                        []metric.Registration
 	ExporterIncidentActive               metric.Int64ObservableGauge
+	ExporterIncidentEvicted              metric.Int64Counter
 	ExporterIncidentFlapping             metric.Int64ObservableGauge
 	ExporterIncidentNotificationLatency  metric.Float64Histogram
 	ExporterIncidentNotificationRetries  metric.Int64Counter
@@ -148,6 +149,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{incident}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ExporterIncidentEvicted, err = builder.meter.Int64Counter(
+		"otelcol_exporter_incident_evicted",
+		metric.WithDescription("Tracked fingerprints forgotten at max_incidents to make room for a new one, by the state they were in (inactive, pending, resolved; never an open incident). [Alpha]"),
+		metric.WithUnit("{incident}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ExporterIncidentFlapping, err = builder.meter.Int64ObservableGauge(
 		"otelcol_exporter_incident_flapping",
 		metric.WithDescription("Incidents currently flapping (notifications paused until stable for hold_down). [Alpha]"),
@@ -175,7 +182,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ExporterIncidentNotificationsDropped, err = builder.meter.Int64Counter(
 		"otelcol_exporter_incident_notifications_dropped",
-		metric.WithDescription("Notifications given up (max_age, permanent rejection) and incidents not tracked (max_incidents). [Alpha]"),
+		metric.WithDescription("Notifications given up (max_age, permanent rejection) and incidents not tracked because max_incidents was reached with nothing evictable (max_incidents). [Alpha]"),
 		metric.WithUnit("{notification}"),
 	)
 	errs = errors.Join(errs, err)

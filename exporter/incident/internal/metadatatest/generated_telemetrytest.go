@@ -35,6 +35,22 @@ func AssertEqualExporterIncidentActive(t *testing.T, tt *componenttest.Telemetry
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
+func AssertEqualExporterIncidentEvicted(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_exporter_incident_evicted",
+		Description: "Tracked fingerprints forgotten at max_incidents to make room for a new one, by the state they were in (inactive, pending, resolved; never an open incident). [Alpha]",
+		Unit:        "{incident}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_exporter_incident_evicted")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualExporterIncidentFlapping(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_exporter_incident_flapping",
@@ -99,7 +115,7 @@ func AssertEqualExporterIncidentNotifications(t *testing.T, tt *componenttest.Te
 func AssertEqualExporterIncidentNotificationsDropped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_exporter_incident_notifications_dropped",
-		Description: "Notifications given up (max_age, permanent rejection) and incidents not tracked (max_incidents). [Alpha]",
+		Description: "Notifications given up (max_age, permanent rejection) and incidents not tracked because max_incidents was reached with nothing evictable (max_incidents). [Alpha]",
 		Unit:        "{notification}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

@@ -36,6 +36,7 @@ func TestSetupTelemetry(t *testing.T) {
 		observer.Observe(1)
 		return nil
 	}))
+	tb.ExporterIncidentEvicted.Add(context.Background(), 1)
 	tb.ExporterIncidentNotificationLatency.Record(context.Background(), 1)
 	tb.ExporterIncidentNotificationRetries.Add(context.Background(), 1)
 	tb.ExporterIncidentNotifications.Add(context.Background(), 1)
@@ -46,6 +47,9 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ExporterIncidentTemplateErrors.Add(context.Background(), 1)
 	tb.ExporterIncidentTransitions.Add(context.Background(), 1)
 	AssertEqualExporterIncidentActive(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterIncidentEvicted(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterIncidentFlapping(t, testTel,

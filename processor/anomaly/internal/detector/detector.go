@@ -28,8 +28,10 @@
 // A second scorer, the resonance scorer (resonance.go, a causal and bounded
 // take on ARTime's adaptive resonance over windowed features), learns the
 // shapes of short downsampled windows; a window that resonates with none of
-// its categories scores FireLevel + (1 − FireLevel)·confidence, so it fires
-// at the configured threshold. The point's score is the larger of the two.
+// its categories scores DefaultThreshold + (1 − DefaultThreshold)·confidence:
+// it fires at the default threshold, and a stricter threshold keeps only the
+// confident failures (the score does not depend on the configured
+// threshold). The point's score is the larger of the two.
 //
 // State is a fixed ~3.4 KB per series (~300 bytes of envelopes, the rest
 // the resonance store). Time stamps are not used by the
@@ -41,7 +43,8 @@ import "math"
 
 // Config tunes the detector. DefaultConfig is what the processor ships.
 type Config struct {
-	// Warmup is the number of finite points learned before any score.
+	// Warmup is the number of finite points learned before any score. It also
+	// sets the resonance scorer's block size: Warmup/25 points (at least 1).
 	Warmup int
 	// FastAlpha is the EWMA weight of the short-term level.
 	FastAlpha float64
@@ -59,14 +62,14 @@ type Config struct {
 	// Quiet is the number of points after a firing with scores capped below FireLevel.
 	Quiet int
 	// Resonance adds the resonance scorer (see resonance.go): a resonance
-	// failure scores FireLevel + (1 − FireLevel)·confidence.
+	// failure scores DefaultThreshold + (1 − DefaultThreshold)·confidence.
 	Resonance bool
 }
 
 // DefaultConfig returns the shipped parameters.
 func DefaultConfig() Config {
 	return Config{
-		Warmup:    10,
+		Warmup:    150,
 		FastAlpha: 0.2,
 		SlowAlpha: 0.01,
 		DiffAlpha: 0.1,
@@ -78,8 +81,13 @@ func DefaultConfig() Config {
 	}
 }
 
+// WarmupGrid is the warm-ups (hence resonance block sizes) the NAB
+// cross-validation chooses from, together with the threshold; the default
+// Warmup is what it picks on the whole corpus.
+func WarmupGrid() []int { return []int{100, 125, 150, 175, 200} }
+
 // DefaultThreshold is the alert threshold the default configuration is tuned for.
-const DefaultThreshold = 0.6
+const DefaultThreshold = 0.61
 
 // Result is the outcome of one point.
 type Result struct {
@@ -121,7 +129,7 @@ func New(cfg Config) *Detector {
 	d := &Detector{cfg: cfg}
 	if cfg.Resonance {
 		d.res = new(resonance)
-		d.res.reset()
+		d.res.reset(cfg.Warmup)
 	}
 	return d
 }
@@ -195,7 +203,7 @@ func (d *Detector) Update(_ int64, v float64) Result {
 	d.n++
 	if d.res != nil {
 		if c := d.res.update(v); c >= 0 {
-			if r := cfg.FireLevel + (1-cfg.FireLevel)*c; r > s {
+			if r := DefaultThreshold + (1-DefaultThreshold)*c; r > s {
 				s = math.Min(1, r)
 			}
 		}

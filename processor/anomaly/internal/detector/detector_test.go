@@ -159,13 +159,17 @@ func TestTimestampsDoNotMatter(t *testing.T) {
 func TestWarmupAndBands(t *testing.T) {
 	cfg := DefaultConfig()
 	d := New(cfg)
-	rs := feed(d, noise(100, 6, 10, 1))
+	n := cfg.Warmup + 50
+	rs := feed(d, noise(n, 6, 10, 1))
 	for i := 0; i < cfg.Warmup; i++ {
 		if rs[i].Scored {
 			t.Fatalf("point %d scored during warm-up", i)
 		}
 	}
-	last := rs[99]
+	if !rs[cfg.Warmup].Scored {
+		t.Errorf("point %d (after warm-up) not scored", cfg.Warmup)
+	}
+	last := rs[n-1]
 	if !last.Scored || !(last.Lower <= last.Expected && last.Expected <= last.Upper) {
 		t.Errorf("band not ordered: %+v", last)
 	}

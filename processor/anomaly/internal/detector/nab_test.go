@@ -4,34 +4,28 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/fraiseql/otelcol-fraiseql/internal/datasets"
 	"github.com/fraiseql/otelcol-fraiseql/internal/nab"
 )
 
 // TestNABCrossValidated guards the detector's accuracy on series it was
 // not tuned on: leave-one-category-out on ../shared/nab, each held-out
-// category scored at the threshold picked on the other categories (the
-// detector runs with FireLevel at every threshold of the grid, as the
-// processor does with its threshold setting). The floors guard the pooled
+// category scored with the warm-up and threshold picked on the other
+// categories (the detector runs with FireLevel at every threshold of the
+// grid, as the processor does with its threshold setting). It also checks
+// that the shipped defaults are what the same procedure picks on all of it. The floors guard the pooled
 // cross-validated score, not the development score. For tuning, $NAB_TUNE
 // holds JSON applied on top of DefaultConfig (the floors are then not
 // enforced); NAB_PERFILE=1 prints per-file results at DefaultThreshold.
 //
-// Without the data the test skips; get it with the NAB layout (data/,
-// labels/combined_windows.json, config/profiles.json) at ../shared/nab
-// next to the repository (github.com/numenta/NAB, MIT since ea702d7), or
-// set NAB_REQUIRED=1 to make its absence a failure.
+// Without the data (../shared/nab next to the repository, or $FRAISEQL_DATA/nab)
+// the test skips with a message saying where to get it; NAB_REQUIRED=1 makes
+// that a failure.
 func TestNABCrossValidated(t *testing.T) {
-	dir, _ := filepath.Abs("../../../../../shared/nab")
-	if _, err := os.Stat(filepath.Join(dir, "labels", "combined_windows.json")); err != nil {
-		if os.Getenv("NAB_REQUIRED") != "" {
-			t.Fatalf("NAB data required but missing at %s: %v", dir, err)
-		}
-		t.Logf("!!!!!!!! NAB DATA MISSING at %s: detector NAB regression NOT TESTED; put NAB (github.com/numenta/NAB: data/, labels/, config/) there !!!!!!!!", dir)
-		t.Skip("NAB data missing at " + dir + ": put a copy of NAB (data/, labels/, config/) there to run this test")
-	}
+	dir := datasets.Dir(t, datasets.NAB)
 	cfg := DefaultConfig()
 	tuning := os.Getenv("NAB_TUNE") != ""
 	if tuning {
@@ -43,9 +37,9 @@ func TestNABCrossValidated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(theta float64) [][]float64 {
+	run := func(theta float64, warmup int) [][]float64 {
 		cf := cfg
-		cf.FireLevel = theta
+		cf.FireLevel, cf.Warmup = theta, warmup
 		scores := make([][]float64, len(c.Files))
 		for i, f := range c.Files {
 			d := New(cf)
@@ -56,19 +50,39 @@ func TestNABCrossValidated(t *testing.T) {
 		}
 		return scores
 	}
-	grid := nab.ThresholdGrid()
-	g, err := c.NewGrid(grid, nil, func(j int) [][]float64 { return run(grid[j]) })
+	// The same candidates as tools/nabbench -cv category: every warm-up of
+	// WarmupGrid (unless NAB_TUNE sets one) times every threshold.
+	warmups := WarmupGrid()
+	if tuning && strings.Contains(os.Getenv("NAB_TUNE"), `"Warmup"`) {
+		warmups = []int{cfg.Warmup}
+	}
+	var grid []float64
+	var labels []string
+	var ws []int
+	for _, w := range warmups {
+		for _, th := range nab.ThresholdGrid() {
+			grid, ws = append(grid, th), append(ws, w)
+			labels = append(labels, fmt.Sprintf("warmup %d", w))
+		}
+	}
+	g, err := c.NewGrid(grid, labels, func(j int) [][]float64 { return run(grid[j], ws[j]) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	cv := c.CrossValidate(g)
 	for _, p := range nab.ProfileNames {
 		r := cv[p]
-		line := fmt.Sprintf("%-18s pooled CV %.2f | dev %.2f at %.2f | folds:", p, r.Score, r.AllScore, r.AllThreshold)
+		line := fmt.Sprintf("%-18s pooled CV %.2f | dev %.2f at %.2f %s | folds:", p, r.Score, r.AllScore, r.AllThreshold, r.AllSetting)
 		for _, f := range r.Folds {
-			line += fmt.Sprintf(" %s θ=%.2f raw %.2f;", f.Category, f.Threshold, f.Raw)
+			line += fmt.Sprintf(" %s %s θ=%.2f raw %.2f;", f.Category, f.Setting, f.Threshold, f.Raw)
 		}
 		t.Log(line)
+	}
+	if !tuning {
+		all := cv["standard"]
+		if all.AllThreshold != DefaultThreshold || all.AllSetting != fmt.Sprintf("warmup %d", DefaultConfig().Warmup) {
+			t.Errorf("the procedure picks %s, threshold %.2f on the whole corpus; DefaultConfig ships warmup %d, DefaultThreshold %.2f", all.AllSetting, all.AllThreshold, DefaultConfig().Warmup, DefaultThreshold)
+		}
 	}
 	// Floors a little under the pooled cross-validated scores of the shipped
 	// detector, so that a change that makes it worse on unseen categories fails.
@@ -81,7 +95,7 @@ func TestNABCrossValidated(t *testing.T) {
 		}
 	}
 	if os.Getenv("NAB_PERFILE") != "" {
-		scores := run(DefaultThreshold)
+		scores := run(DefaultThreshold, cfg.Warmup)
 		for i, f := range c.Files {
 			one := &nab.Corpus{Files: []nab.File{f}, Profiles: c.Profiles, NumWindows: len(f.Windows)}
 			r, _ := one.Evaluate([][]float64{scores[i]}, DefaultThreshold)

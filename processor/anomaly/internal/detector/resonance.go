@@ -6,7 +6,8 @@ import "math"
 // behind ARTime (Adaptive Resonance Theory over windowed features, Mark
 // Hampton, 2021), written from its published description:
 //
-//   - the series is downsampled by blocks of resStep points, each block kept
+//   - the series is downsampled by blocks of warm-up/resWarmDS points (6 for
+//     the default warm-up of 150), each block kept
 //     as its extreme (the max or the min, whichever is farther from a fast
 //     moving average) unless that extreme is within 10 % of the block mean;
 //   - the downsampled value is normalised by a causal range (min/max of the
@@ -32,8 +33,7 @@ import "math"
 // resCap categories of 2·resDim bytes; when full, a new category is merged
 // into the best-matching one (its box grows). About 2.5 KB per series.
 const (
-	resStep    = 6     // raw points per downsampled step
-	resWarm    = 150   // raw points before the first (batch) training
+	resWarmDS  = 25    // downsampled values before the first (batch) training
 	resCap     = 64    // category capacity
 	resLevels  = 80.0  // discretisation levels of the normalised value
 	resChomp   = 0.075 // snap to the running median within this distance
@@ -44,14 +44,13 @@ const (
 	resWin     = 8     // downsampled values per feature window
 	resDim     = 2 * resWin
 	resCode    = 2 * resDim // complement-coded length
-	resWarmDS  = resWarm / resStep
-	resClamp   = 1e150 // inputs are clamped to ±resClamp so ranges stay finite
+	resClamp   = 1e150      // inputs are clamped to ±resClamp so ranges stay finite
 )
 
 // resonance is the per-series state of the resonance scorer.
 type resonance struct {
 	n, dsi          int
-	blkN            int
+	blk, blkN       int // points per block (from the warm-up), points in the current one
 	blkSum          float64
 	blkMax, blkMin  float64
 	dsAvg, med      float64
@@ -77,7 +76,16 @@ type resonance struct {
 	den             [resCap]uint16 // sum of each category's lanes
 }
 
-func (r *resonance) reset() { *r = resonance{lastAnomI: math.MinInt32} }
+// reset prepares a fresh series whose warm-up is warmup points: the
+// block size is warmup/resWarmDS (rounded, at least 1), so the batch
+// training sees resWarmDS downsampled values whatever the warm-up.
+func (r *resonance) reset(warmup int) { r.resetBlock(blockSize(warmup)) }
+
+func blockSize(warmup int) int { return max(1, (warmup+resWarmDS/2)/resWarmDS) }
+
+func (r *resonance) resetBlock(blk int) {
+	*r = resonance{lastAnomI: math.MinInt32, blk: max(1, blk)}
+}
 
 // update takes one finite value and returns the confidence in [0,1] of a
 // resonance failure at this point, or -1 when there is none.
@@ -91,7 +99,7 @@ func (r *resonance) update(v float64) float64 {
 	r.blkSum += v
 	r.blkMax = math.Max(r.blkMax, v)
 	r.blkMin = math.Min(r.blkMin, v)
-	if r.blkN < resStep {
+	if r.blkN < r.blk {
 		return -1
 	}
 	mean := r.blkSum / float64(r.blkN)

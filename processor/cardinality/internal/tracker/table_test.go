@@ -162,23 +162,31 @@ func TestTouchDuringRebuildIsRedone(t *testing.T) {
 func TestLockFreeTouchNeverLosesAnUpdate(t *testing.T) {
 	tr := New(Config{Limits: Limits{PerMetric: 1 << 30}, StaleAfter: 10 * time.Second, Shards: 1})
 	m := tr.Metric("m", 0, 0)
-	const hot, passes = 1000, 2000     // the last pass (odd) writes tick 7
+	const hot = 1000
+	const wantRebuilds = 4             // rebuild cycles that must overlap the reader
 	for h := uint64(0); h < hot; h++ { // 0 and 1 included (the low slots)
 		tr.TryAdmit(m, h, 5*sec) // tick 6
 	}
-	var done atomic.Bool
+	// The reader runs until the writer has seen enough rebuilds (not a fixed number of
+	// passes: on a loaded machine the reader could finish before any rebuild overlapped
+	// it), and always stops after an odd pass, which writes tick 7.
+	var stop, done atomic.Bool
 	go func() {
 		defer done.Store(true)
-		for pass := int64(0); pass < passes; pass++ {
+		for pass := int64(0); ; pass++ {
 			for h := uint64(0); h < hot; h++ {
 				if !tr.Touch(h, (5+pass%2)*sec) { // ticks 6 and 7 alternately
 					t.Errorf("admitted series %d not found", h)
 					return
 				}
 			}
+			if pass%2 == 1 && stop.Load() {
+				return
+			}
 		}
 	}()
 	rebuilds := 0
+	deadline := time.Now().Add(time.Minute) // a bound, not a timing assertion
 	for cold := uint64(1 << 32); !done.Load(); {
 		tab := tr.shards[0].tab.Load()
 		for i := 0; i < 20000; i++ {
@@ -189,9 +197,12 @@ func TestLockFreeTouchNeverLosesAnUpdate(t *testing.T) {
 		if tr.shards[0].tab.Load() != tab {
 			rebuilds++
 		}
+		if rebuilds >= wantRebuilds || time.Now().After(deadline) {
+			stop.Store(true)
+		}
 	}
-	if rebuilds < 2 {
-		t.Fatalf("only %d rebuild cycles overlapped the reader", rebuilds)
+	if rebuilds < wantRebuilds {
+		t.Fatalf("only %d rebuild cycles overlapped the reader within a minute", rebuilds)
 	}
 	// Tick 16: a series last refreshed at tick 6 is stale, at tick 7 it is not.
 	if n := tr.Sweep(15 * sec); n != 0 {
