@@ -3,8 +3,10 @@ package incident // import "github.com/fraiseql/otelcol-fraiseql/exporter/incide
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"time"
 	_ "time/tzdata" // maintenance windows name IANA zones; do not depend on the host's zoneinfo
 
@@ -145,6 +147,19 @@ func compileRule(r *RuleConfig) (*engine.Rule, error) {
 		if k == "" || k == rules.AlertNameLabel || k == "severity" {
 			add(fieldErr(fmt.Sprintf("identity[%d]", i), "must be a non-empty attribute key other than alertname and severity"))
 		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.Labels)) {
+		switch {
+		case k == "" || k == rules.AlertNameLabel || k == "severity":
+			add(fieldErr("labels", "key %q: must be a non-empty key other than alertname and severity", k))
+		case slices.Contains(out.Identity, k):
+			add(fieldErr("labels", "key %q is also an identity key", k))
+		case r.Labels[k] == "":
+			add(fieldErr("labels."+k, "must not be empty"))
+		}
+	}
+	if len(r.Labels) > 0 {
+		out.Labels = maps.Clone(r.Labels)
 	}
 	summary := r.Summary
 	switch r.Signal {

@@ -39,6 +39,10 @@ type RuleConfig struct {
 	// Signal is "logs" or "metrics".
 	Signal   string `mapstructure:"signal"`
 	Severity string `mapstructure:"severity"`
+	// Labels are static labels added to every alert of the rule (for example team, which
+	// routes the alert to the owning team). They cannot be alertname, severity or an
+	// identity key.
+	Labels map[string]string `mapstructure:"labels"`
 	// Identity attribute keys (record/point attributes first, then resource attributes).
 	// Their values, with the rule name, make the fingerprint. Default: service.name.
 	Identity    []string `mapstructure:"identity"`

@@ -124,6 +124,12 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"template", func(c *Config) { c.Rules[0].Summary = "{{.Rule" }, "rules[0].summary: invalid template"},
 		{"runbook template", func(c *Config) { c.Rules[0].RunbookURL = "{{nosuchfunc}}" }, "rules[0].runbook_url: invalid template"},
 		{"identity", func(c *Config) { c.Rules[0].Identity = []string{"alertname"} }, "rules[0].identity[0]"},
+		{"label alertname", func(c *Config) { c.Rules[0].Labels = map[string]string{"alertname": "x"} }, `rules[0].labels: key "alertname"`},
+		{"label identity", func(c *Config) {
+			c.Rules[0].Identity = []string{"team"}
+			c.Rules[0].Labels = map[string]string{"team": "api"}
+		}, `rules[0].labels: key "team" is also an identity key`},
+		{"label empty", func(c *Config) { c.Rules[0].Labels = map[string]string{"team": ""} }, "rules[0].labels.team: must not be empty"},
 		{"negative for", func(c *Config) { c.Rules[0].For = -time.Second }, "rules[0].for: must not be negative"},
 		{"logs when", func(c *Config) { c.Rules[0] = RuleConfig{Name: "L", Signal: "logs", Severity: "error"} }, "rules[0].when: is required"},
 		{"empty when", func(c *Config) {

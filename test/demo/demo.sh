@@ -230,22 +230,34 @@ EOF
 # ticket fake). Routes, receivers, inhibitions and templates are the shipped ones.
 AM_TEMPLATES=/usr/share/prometheus/alertmanager
 PD_ROUTING_KEY=fraiseqldemoroutingkey0000000032
+# One routing key per PagerDuty service (configs/pagerduty/services.yaml), so a drill can tell
+# which service a page reached. PD_ROUTING_KEY stays the platform service's key.
+PD_ROUTING_KEY_API=fraiseqldemoapi00000000000000032
+PD_ROUTING_KEY_DB=fraiseqldemodb000000000000000032
+PD_ROUTING_KEY_PLATFORM=$PD_ROUTING_KEY
+PD_ROUTING_KEY_SECURITY=fraiseqldemosecurity000000000032
 alertmanager_config() {
 	local src=$REPO/configs/alertmanager/alertmanager.yml dir=$DEMO_DIR/alertmanager fakes=http://127.0.0.1:$P_FAKES
 	mkdir -p "$dir/secrets" "$dir/data"
 	rm -rf "$dir/templates"
 	cp -r "$REPO/configs/alertmanager/templates" "$dir/templates"
-	printf '%s' "$PD_ROUTING_KEY" >"$dir/secrets/pagerduty_routing_key"
+	printf '%s' "$PD_ROUTING_KEY_API" >"$dir/secrets/pagerduty_api_routing_key"
+	printf '%s' "$PD_ROUTING_KEY_DB" >"$dir/secrets/pagerduty_db_routing_key"
+	printf '%s' "$PD_ROUTING_KEY_PLATFORM" >"$dir/secrets/pagerduty_platform_routing_key"
+	printf '%s' "$PD_ROUTING_KEY_SECURITY" >"$dir/secrets/pagerduty_security_routing_key"
 	local f
 	for f in slack_default_webhook_url slack_incidents_webhook_url slack_api_webhook_url \
-		slack_database_webhook_url slack_security_webhook_url slack_platform_webhook_url; do
+		slack_database_webhook_url slack_security_webhook_url slack_platform_webhook_url \
+		slack_status_webhook_url; do
 		printf '%s' "$fakes/services/T0/B0/secret" >"$dir/secrets/$f"
 	done
 	printf '%s' "demo-ticket-token" >"$dir/secrets/ticket_webhook_token"
 	grep -q '^global:$' "$src" || die "$src: no top-level 'global:' line to add pagerduty_url under"
 	grep -q 'https://tickets.internal.example/hooks/alertmanager' "$src" || die "$src: ticket webhook URL changed; update alertmanager_config in $0"
+	grep -q 'https://deadmans-switch.internal.example/ping/fraiseql-alertmanager' "$src" || die "$src: dead man's switch URL changed; update alertmanager_config in $0"
 	sed -e "s#/etc/alertmanager/secrets/#$dir/secrets/#g" \
 		-e "s#https://tickets.internal.example/hooks/alertmanager#$fakes/hooks/tickets#" \
+		-e "s#https://deadmans-switch.internal.example/ping/fraiseql-alertmanager#$fakes/hooks/deadmans-switch#" \
 		-e "s#^global:\$#global:\\n  pagerduty_url: $fakes/v2/enqueue#" \
 		"$src" >"$dir/alertmanager.yml"
 	if grep -q '/etc/alertmanager' "$dir/alertmanager.yml"; then
@@ -480,6 +492,11 @@ PAGERDUTY_EVENTS_URL=http://127.0.0.1:$P_FAKES/pagerduty/events
 SLACK_MESSAGES_URL=http://127.0.0.1:$P_FAKES/slack/messages
 TICKETS_URL=http://127.0.0.1:$P_FAKES/tickets/requests
 PAGERDUTY_ROUTING_KEY=$PD_ROUTING_KEY
+PAGERDUTY_ROUTING_KEY_API=$PD_ROUTING_KEY_API
+PAGERDUTY_ROUTING_KEY_DB=$PD_ROUTING_KEY_DB
+PAGERDUTY_ROUTING_KEY_PLATFORM=$PD_ROUTING_KEY_PLATFORM
+PAGERDUTY_ROUTING_KEY_SECURITY=$PD_ROUTING_KEY_SECURITY
+DEADMANS_SWITCH_URL=http://127.0.0.1:$P_FAKES/deadmans-switch/pings
 DEMO_GRAPHQL_URL=http://127.0.0.1:$P_EDGE/graphql
 DEMO_SERVICE_URL=http://127.0.0.1:$P_DEMO/graphql
 DEMO_ADMIN_URL=http://127.0.0.1:$P_DEMO_ADMIN

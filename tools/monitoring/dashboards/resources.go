@@ -14,7 +14,7 @@ func Resources() (dashboard.Dashboard, error) {
 	host := queryVar("host", "Host", `label_values(system_memory_usage_bytes, host_name)`)
 	return newDashboard("graphql-resources", "FraiseQL / Resources",
 		"CPU, memory, disk and network of every node (host_metrics receiver of the agents), the service process and the collectors.",
-		vars{jobFrom: "process_memory_usage_bytes", extra: []cog.Builder[dashboard.VariableModel]{host}}).
+		vars{jobFrom: "process_memory_usage_bytes", extra: []cog.Builder[dashboard.VariableModel]{host}, role: true}).
 		WithRow(row("Hosts")).
 		WithPanel(withLimit(ts("CPU busy", "percentunit", 8, 8,
 			q("A", `host:cpu_busy:ratio_rate5m{`+hostSel+`}`, "{{host_name}}")), th.HostCPUBusy)).
@@ -34,6 +34,6 @@ func Resources() (dashboard.Dashboard, error) {
 		WithPanel(ts("Service memory", "bytes", 8, 8,
 			q("A", `sum by (job, instance) (process_memory_usage_bytes{`+appSel+`})`, "{{job}} {{instance}}"))).
 		WithPanel(ts("Collector memory (RSS)", "bytes", 8, 8,
-			q("A", `max by (job, instance) (otelcol_process_memory_rss)`, "{{job}} {{instance}}"))).
+			q("A", `max by (job, instance) (otelcol_process_memory_rss{job=~"otelcol-$role"})`, "{{job}} {{instance}}"))).
 		Build()
 }

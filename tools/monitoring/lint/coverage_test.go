@@ -101,14 +101,26 @@ func TestEveryAlertHasRunbook(t *testing.T) {
 	}
 }
 
-// incidentRuleNames lists the rule names of every `incident` exporter in configs/*.yaml.
-func incidentRuleNames(t *testing.T) []string {
+// incidentRule is one rule of an `incident` exporter in configs/*.yaml.
+type incidentRule struct {
+	File      string
+	Name      string            `yaml:"name"`
+	Severity  string            `yaml:"severity"`
+	Labels    map[string]string `yaml:"labels"`
+	Metric    string            `yaml:"metric"`
+	Desc      string            `yaml:"description"`
+	Runbook   string            `yaml:"runbook_url"`
+	Threshold *float64          `yaml:"threshold"`
+}
+
+// incidentRules lists the rules of every `incident` exporter in configs/*.yaml.
+func incidentRules(t *testing.T) []incidentRule {
 	t.Helper()
 	files, err := filepath.Glob(repo("configs", "*.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
+	var out []incidentRule
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -116,9 +128,7 @@ func incidentRuleNames(t *testing.T) []string {
 		}
 		var cfg struct {
 			Exporters map[string]struct {
-				Rules []struct {
-					Name string `yaml:"name"`
-				} `yaml:"rules"`
+				Rules []incidentRule `yaml:"rules"`
 			} `yaml:"exporters"`
 		}
 		if err := yaml.Unmarshal(b, &cfg); err != nil {
@@ -129,9 +139,19 @@ func incidentRuleNames(t *testing.T) []string {
 				continue
 			}
 			for _, r := range e.Rules {
-				out = append(out, r.Name)
+				r.File = filepath.Base(f)
+				out = append(out, r)
 			}
 		}
+	}
+	return out
+}
+
+// incidentRuleNames lists the rule names of every `incident` exporter in configs/*.yaml.
+func incidentRuleNames(t *testing.T) []string {
+	var out []string
+	for _, r := range incidentRules(t) {
+		out = append(out, r.Name)
 	}
 	return out
 }
@@ -165,15 +185,20 @@ func TestRunbookQueriesParse(t *testing.T) {
 	}
 }
 
-// Every (severity, team, action) an alert carries has a row in the Alertmanager route table,
-// so test/monitoring.sh proves where each alert goes.
-func TestEveryAlertRouteIsInTheRouteTable(t *testing.T) {
+// routeRow is one row of configs/alertmanager/routes_test.tsv.
+type routeRow struct {
+	Receivers string
+	Labels    map[string]string
+}
+
+func loadRouteTable(t *testing.T) []routeRow {
+	t.Helper()
 	f, err := os.Open(repo("configs", "alertmanager", "routes_test.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rows := map[string]bool{}
+	var rows []routeRow
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
@@ -190,12 +215,71 @@ func TestEveryAlertRouteIsInTheRouteTable(t *testing.T) {
 			k, v, _ := strings.Cut(kv, "=")
 			l[k] = v
 		}
-		rows[l["severity"]+"/"+l["team"]+"/"+l["action"]] = true
+		rows = append(rows, routeRow{Receivers: parts[0], Labels: l})
+	}
+	return rows
+}
+
+// pagerDutyService is the PagerDuty service (configs/pagerduty/services.yaml) of each team.
+var pagerDutyService = map[string]string{"api": "api", "database": "db", "platform": "platform", "security": "security"}
+
+// ladderReceivers is the severity ladder of docs/alerts.md: the receivers, in order, that an
+// alert with these labels must reach.
+//
+//	CRITICAL  severity=critical  the team's PagerDuty service + #incidents + stakeholder status
+//	HIGH      severity=error     the team's PagerDuty service + the team's Slack channel
+//	MEDIUM    severity=warning   the team's Slack channel (action=ticket: a ticket instead)
+//	LOW       severity=info      nowhere (dashboards)
+func ladderReceivers(l map[string]string) string {
+	if l["alertname"] == "Watchdog" {
+		return "deadmans-switch"
+	}
+	team := l["team"]
+	pd, known := pagerDutyService[team]
+	if !known {
+		pd, team = "platform", "observability"
+	}
+	switch l["severity"] {
+	case "critical":
+		return "pagerduty-" + pd + ",slack-incidents,status-stakeholders"
+	case "error":
+		return "pagerduty-" + pd + ",slack-" + team
+	case "warning":
+		if l["action"] == "ticket" {
+			return "tickets"
+		}
+		return "slack-" + team
+	case "info":
+		return "null"
+	}
+	return "slack-observability"
+}
+
+// Every Prometheus alert and every incident rule has a row in the Alertmanager route table
+// with its own name, severity, team and action, so test/monitoring.sh proves (amtool) where
+// each one goes; every row expects the receivers of the severity ladder.
+func TestEveryAlertIsInTheRouteTable(t *testing.T) {
+	rows := loadRouteTable(t)
+	have := map[string]bool{}
+	for _, r := range rows {
+		have[r.Labels["alertname"]+"/"+r.Labels["severity"]+"/"+r.Labels["team"]+"/"+r.Labels["action"]] = true
+		if want := ladderReceivers(r.Labels); r.Receivers != want {
+			t.Errorf("route table row %v expects %s, the severity ladder says %s", r.Labels, r.Receivers, want)
+		}
 	}
 	for _, r := range alerts(loadRules(t)) {
-		key := r.Labels["severity"] + "/" + r.Labels["team"] + "/" + r.Labels["action"]
-		if !rows[key] {
-			t.Errorf("%s: no route table row for severity/team/action %s", r.Alert, key)
+		key := r.Alert + "/" + r.Labels["severity"] + "/" + r.Labels["team"] + "/" + r.Labels["action"]
+		if !have[key] {
+			t.Errorf("%s: no route table row alertname=%s severity=%s team=%s (action %q)", r.File, r.Alert, r.Labels["severity"], r.Labels["team"], r.Labels["action"])
+		}
+	}
+	for _, r := range incidentRules(t) {
+		team := r.Labels["team"]
+		if _, ok := pagerDutyService[team]; !ok {
+			t.Errorf("%s: incident rule %s has team %q, want one of api|database|platform|security (labels: {team: ...})", r.File, r.Name, team)
+		}
+		if !have[r.Name+"/"+r.Severity+"/"+team+"/"] {
+			t.Errorf("%s: incident rule %s: no route table row alertname=%s severity=%s team=%s", r.File, r.Name, r.Name, r.Severity, team)
 		}
 	}
 }
@@ -206,6 +290,33 @@ func TestAlertCatalogListsEveryAlert(t *testing.T) {
 	for _, r := range alerts(loadRules(t)) {
 		if !strings.Contains(doc, "["+r.Alert+"](runbooks/"+r.Alert+".md)") {
 			t.Errorf("docs/alerts.md does not list %s", r.Alert)
+		}
+	}
+}
+
+// One path per alert (docs/alerts.md): a name is raised by Prometheus or by an incident
+// exporter, never both, so one fault does not page twice with two label sets.
+func TestOnePathPerAlert(t *testing.T) {
+	prom := map[string]string{}
+	for _, r := range alerts(loadRules(t)) {
+		prom[r.Alert] = r.File
+	}
+	for _, r := range incidentRules(t) {
+		if f, ok := prom[r.Name]; ok {
+			t.Errorf("%s is raised by Prometheus (%s) and by the incident exporter (%s): keep one owner", r.Name, f, r.File)
+		}
+	}
+}
+
+// Incident rules' notifications carry a runbook link and a first action (their description;
+// the notification templates print it), like the Prometheus rules' first_action annotation.
+func TestIncidentRulesCarryRunbookAndFirstAction(t *testing.T) {
+	for _, r := range incidentRules(t) {
+		if want := runbookBase + r.Name + ".md"; r.Runbook != want {
+			t.Errorf("%s: incident rule %s runbook_url %q, want %q", r.File, r.Name, r.Runbook, want)
+		}
+		if !strings.HasPrefix(r.Desc, "First action: ") {
+			t.Errorf("%s: incident rule %s: description must start with \"First action: \" (got %q)", r.File, r.Name, r.Desc)
 		}
 	}
 }

@@ -57,7 +57,6 @@ var ByAlert = map[string]float64{
 	"PostgresReplicationLagHigh":   ReplicationLagSeconds,
 	"GraphQLAuthFailuresHigh":      AuthFailuresPerMinute,
 	"GraphQLRateLimitHitsHigh":     RateLimitRejectionsPerMinute,
-	"AnomalyScoreHigh":             AnomalyScore,
 	"OtelcolExporterQueueNearFull": CollectorQueueUsage,
 	"CardinalitySeriesNearLimit":   CardinalitySeriesUsage,
 	"BackupTooOld":                 BackupMaxAgeSeconds,

@@ -32,8 +32,10 @@ const (
 type Rule struct {
 	Name     string
 	Severity string
-	Kind     Kind
-	Params   state.Params
+	// Labels are the rule's static labels (e.g. team), added to every alert.
+	Labels map[string]string
+	Kind   Kind
+	Params state.Params
 	// Identity attribute keys (looked up on the record/point, then its resource).
 	Identity    []string
 	Summary     *rules.Template
@@ -182,9 +184,12 @@ func Status(i *Incident) alert.Status {
 	return alert.None
 }
 
-// Labels of an alert: alertname, severity and the identity values.
+// Labels of an alert: alertname, severity, the rule's static labels and the identity values.
 func Labels(r *Rule, identity map[string]string) map[string]string {
-	l := make(map[string]string, len(identity)+2)
+	l := make(map[string]string, len(identity)+len(r.Labels)+2)
+	for k, v := range r.Labels {
+		l[k] = v
+	}
 	for k, v := range identity {
 		l[k] = v
 	}
@@ -548,6 +553,10 @@ func (e *Engine) Restore(i *Incident, now time.Time) {
 	i.rule = r
 	if i.Alert.Labels == nil {
 		i.Alert.Labels = map[string]string{}
+	}
+	// Static labels follow the current configuration (a restart may add a team label).
+	for k, v := range r.Labels {
+		i.Alert.Labels[k] = v
 	}
 	i.routes = e.cfg.Router.Match(i.Alert.Labels)
 	if i.M.Phase.Open() && i.M.LastSeen.Before(now) {

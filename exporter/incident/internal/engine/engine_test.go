@@ -354,3 +354,19 @@ func TestMaxIncidentsAndAMBatch(t *testing.T) {
 		t.Fatal("Alertmanager alerts must not go through the outbox")
 	}
 }
+
+// Static labels (e.g. team) are on every alert of the rule, so Alertmanager and the
+// exporter's own routes can send it to the owning team; identity values come on top.
+func TestStaticLabelsOnAlerts(t *testing.T) {
+	r := &Rule{Name: "ErrorLogBurst", Severity: "error", Labels: map[string]string{"team": "api"}}
+	got := Labels(r, map[string]string{"service.name": "fraiseql"})
+	want := map[string]string{"alertname": "ErrorLogBurst", "severity": "error", "team": "api", "service.name": "fraiseql"}
+	if len(got) != len(want) {
+		t.Fatalf("labels %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("label %s = %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+}

@@ -9,6 +9,13 @@
 //	POST /v2/enqueue                 PagerDuty Events API v2
 //	POST /services/T0/B0/secret      Slack incoming webhook
 //	POST /hooks/tickets              ticket webhook (any JSON body)
+//	POST /hooks/deadmans-switch      dead man's switch ping (Alertmanager webhook, Watchdog)
+//	GET  /deadmans-switch/pings      JSON array of the ping times, oldest first
+//	POST /pagerduty/outage           PagerDuty unavailable: ?duration=5m&status=500|429|mixed
+//	                                 (mixed alternates 500 and 429 with Retry-After: 10); every
+//	                                 /v2/enqueue request is refused until it ends, nothing recorded
+//	DELETE /pagerduty/outage         end the outage now
+//	GET  /pagerduty/outage           {"until": RFC 3339 or null, "refused": N (all outages)}
 //	GET  /pagerduty/events           JSON array of the accepted PagerDuty events, oldest first
 //	GET  /pagerduty/rejected         JSON array of the refusals' error messages
 //	GET  /slack/messages             JSON array of the accepted Slack messages, oldest first
@@ -23,11 +30,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -69,8 +78,13 @@ func run(listen string) error {
 	slack := fakes.NewSlackUnstarted()
 	tickets := fakes.NewWebhookUnstarted(nil)
 
+	out := &outage{}
+	pings := &pingLog{}
 	mux := http.NewServeMux()
-	mux.Handle("/v2/enqueue", pd.Server.Config.Handler)
+	mux.Handle("/v2/enqueue", out.wrap(pd.Server.Config.Handler))
+	mux.HandleFunc("/pagerduty/outage", out.serve)
+	mux.HandleFunc("POST /hooks/deadmans-switch", pings.record)
+	mux.HandleFunc("GET /deadmans-switch/pings", pings.list)
 	mux.Handle("/services/", slack.Server.Config.Handler)
 	mux.Handle("/hooks/tickets", tickets.Server.Config.Handler)
 	mux.HandleFunc("GET /pagerduty/events", func(w http.ResponseWriter, _ *http.Request) {
@@ -135,4 +149,121 @@ func run(listen string) error {
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// outage makes the PagerDuty fake unavailable for a while (the pager-outage drill): requests
+// are refused with 500 or 429 as PagerDuty does under an incident or rate limiting, and the
+// fake's account does not change, so a sender that loses or repeats a page is caught.
+type outage struct {
+	mu      sync.Mutex
+	until   time.Time
+	status  string
+	refused int
+	n       int
+}
+
+func (o *outage) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		active, code := o.admit()
+		if !active {
+			next.ServeHTTP(w, r)
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		if code == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "10")
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		_, _ = fmt.Fprintf(w, `{"status":"unavailable","message":"outage (incident-fakes)","code":%d}`, code)
+	})
+}
+
+// admit reports whether an outage is on and, if so, counts the refused request and picks
+// its status code.
+func (o *outage) admit() (bool, int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !time.Now().Before(o.until) {
+		return false, 0
+	}
+	o.refused++
+	o.n++
+	if o.status == "429" || (o.status == "mixed" && o.n%2 == 0) {
+		return true, http.StatusTooManyRequests
+	}
+	return true, http.StatusInternalServerError
+}
+
+// set starts an outage until `until` (zero: ends it).
+func (o *outage) set(until time.Time, status string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.until = until
+	if status != "" {
+		o.status, o.n = status, 0
+	}
+}
+
+func (o *outage) serve(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodPost:
+		d, err := time.ParseDuration(r.URL.Query().Get("duration"))
+		if err != nil || d <= 0 || d > time.Hour {
+			http.Error(w, "duration: a Go duration between 0 and 1h, e.g. 5m", http.StatusBadRequest)
+			return
+		}
+		st := r.URL.Query().Get("status")
+		switch st {
+		case "":
+			st = "500"
+		case "500", "429", "mixed":
+		default:
+			http.Error(w, "status: 500, 429 or mixed", http.StatusBadRequest)
+			return
+		}
+		o.set(time.Now().Add(d), st)
+	case http.MethodDelete:
+		o.set(time.Time{}, "")
+	case http.MethodGet:
+	default:
+		http.Error(w, "GET, POST or DELETE", http.StatusMethodNotAllowed)
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var until *time.Time
+	if time.Now().Before(o.until) {
+		u := o.until
+		until = &u
+	}
+	writeJSON(w, map[string]any{"until": until, "status": o.status, "refused": o.refused})
+}
+
+// pingLog records the dead man's switch pings (Alertmanager's Watchdog notifications).
+type pingLog struct {
+	mu sync.Mutex
+	at []time.Time
+}
+
+func (p *pingLog) record(w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body); err != nil {
+		http.Error(w, "body must be a JSON object", http.StatusBadRequest)
+		return
+	}
+	p.add(time.Now().UTC())
+	w.WriteHeader(http.StatusOK)
+}
+
+func (p *pingLog) add(t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.at = append(p.at, t)
+}
+
+func (p *pingLog) list(w http.ResponseWriter, _ *http.Request) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	writeJSON(w, append([]time.Time{}, p.at...))
 }
