@@ -5,6 +5,7 @@ package drill
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -48,12 +49,28 @@ type Counts struct {
 	// WrongServicePages are pages opened on another service than the expected one (or any
 	// page when none is expected).
 	WrongServicePages int `json:"wrong_service_pages"`
-	SlackMessages     int `json:"slack_messages"`
+	// OtherPages are pages about alerts this drill does not expect.
+	OtherPages    int `json:"other_pages"`
+	SlackMessages int `json:"slack_messages"`
+}
+
+// About reports whether a PagerDuty event is about one of the alert names: the templates
+// put the firing instances, each starting with its alert name, in custom_details.firing.
+func About(e PDEvent, names []string) bool {
+	firing, _ := e.CustomDetails["firing"].(string)
+	for _, n := range names {
+		if strings.Contains(firing, n) || strings.Contains(e.Summary, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // Count evaluates the events and messages received at or after since. wantKey is the
-// routing key of the service that should be paged ("" when no page is expected).
-func Count(events []PDEvent, msgs []SlackMessage, since time.Time, wantKey string) Counts {
+// routing key of the service that should be paged ("" when no page is expected). Pages about
+// other alerts than names (a page still in flight from an earlier fault) are counted apart
+// in OtherPages and do not count against this drill.
+func Count(events []PDEvent, msgs []SlackMessage, since time.Time, wantKey string, names []string) Counts {
 	c := Counts{PagesPerIncident: map[string]int{}}
 	for _, e := range events {
 		if e.ReceivedAt.Before(since) {
@@ -61,6 +78,10 @@ func Count(events []PDEvent, msgs []SlackMessage, since time.Time, wantKey strin
 		}
 		c.PDEvents++
 		if e.EventAction != "trigger" || e.Effect != "opened" {
+			continue
+		}
+		if !About(e, names) {
+			c.OtherPages++
 			continue
 		}
 		c.Pages++
@@ -82,11 +103,11 @@ func Count(events []PDEvent, msgs []SlackMessage, since time.Time, wantKey strin
 	return c
 }
 
-// FirstPage is the earliest opened trigger at or after since, if any.
-func FirstPage(events []PDEvent, since time.Time) (PDEvent, bool) {
+// FirstPage is the earliest opened trigger about one of names at or after since, if any.
+func FirstPage(events []PDEvent, since time.Time, names []string) (PDEvent, bool) {
 	var out []PDEvent
 	for _, e := range events {
-		if !e.ReceivedAt.Before(since) && e.EventAction == "trigger" && e.Effect == "opened" {
+		if !e.ReceivedAt.Before(since) && e.EventAction == "trigger" && e.Effect == "opened" && About(e, names) {
 			out = append(out, e)
 		}
 	}

@@ -332,7 +332,7 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*Report, error) {
 			ev, _, err := r.fakes(ctx)
 			if err != nil {
 				r.Log.Printf("%s: polling the fakes: %v", s.Name, err)
-			} else if p, ok := FirstPage(ev, since); ok {
+			} else if p, ok := FirstPage(ev, since, s.Alerts); ok {
 				rep.FirstPage = &Page{At: p.ReceivedAt, After: p.ReceivedAt.Sub(since).Seconds(), RoutingKey: p.RoutingKey,
 					Service: keyService[p.RoutingKey], DedupKey: p.DedupKey, Summary: p.Summary}
 				r.Log.Printf("%s: page to %s after %.0f s: %s", s.Name, rep.FirstPage.Service, rep.FirstPage.After, p.Summary)
@@ -373,7 +373,7 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	rep.Counts = Count(ev, msgs, since, wantKey)
+	rep.Counts = Count(ev, msgs, since, wantKey, s.Alerts)
 	for _, m := range msgs {
 		if !m.ReceivedAt.Before(since) {
 			rep.Slack = append(rep.Slack, Message{At: m.ReceivedAt, Title: m.Title()})
