@@ -189,34 +189,44 @@ func (r *Runner) postgresScript(ctx context.Context, verb string) error {
 
 // inject starts the fault; the returned function removes it.
 func (r *Runner) inject(ctx context.Context, s Scenario) (func(context.Context) error, error) {
-	admin := func() (string, error) { return r.Env.Get("DEMO_ADMIN_URL") }
-	switch s.Kind {
-	case "admin", "pager-outage":
-		u, err := admin()
+	var undoOutage func(context.Context) error
+	if s.Outage > 0 {
+		base, err := r.Env.FakesURL()
 		if err != nil {
 			return nil, err
 		}
-		var undoOutage func(context.Context) error
-		if s.Kind == "pager-outage" {
-			base, err := r.Env.FakesURL()
-			if err != nil {
-				return nil, err
-			}
-			if err := r.send(ctx, http.MethodPost, fmt.Sprintf("%s/pagerduty/outage?duration=%s&status=mixed", base, s.Outage), ""); err != nil {
-				return nil, fmt.Errorf("PagerDuty fake outage switch: %w", err)
-			}
-			undoOutage = func(ctx context.Context) error { return r.send(ctx, http.MethodDelete, base+"/pagerduty/outage", "") }
+		if err := r.send(ctx, http.MethodPost, fmt.Sprintf("%s/pagerduty/outage?duration=%s&status=mixed", base, s.Outage), ""); err != nil {
+			return nil, fmt.Errorf("PagerDuty fake outage switch: %w", err)
+		}
+		undoOutage = func(ctx context.Context) error { return r.send(ctx, http.MethodDelete, base+"/pagerduty/outage", "") }
+	}
+	undo, err := r.injectFault(ctx, s)
+	if err != nil {
+		if undoOutage != nil {
+			err = errors.Join(err, undoOutage(ctx))
+		}
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		err := undo(ctx)
+		if undoOutage != nil {
+			err = errors.Join(err, undoOutage(ctx))
+		}
+		return err
+	}, nil
+}
+
+func (r *Runner) injectFault(ctx context.Context, s Scenario) (func(context.Context) error, error) {
+	switch s.Kind {
+	case "admin":
+		u, err := r.Env.Get("DEMO_ADMIN_URL")
+		if err != nil {
+			return nil, err
 		}
 		if err := r.send(ctx, http.MethodPost, u+"/faults", s.Switch); err != nil {
 			return nil, err
 		}
-		return func(ctx context.Context) error {
-			err := r.send(ctx, http.MethodDelete, u+"/faults", "")
-			if undoOutage != nil {
-				err = errors.Join(err, undoOutage(ctx))
-			}
-			return err
-		}, nil
+		return func(ctx context.Context) error { return r.send(ctx, http.MethodDelete, u+"/faults", "") }, nil
 	case "replay-pause":
 		replica, err := r.pg(ctx, "POSTGRES_REPLICA")
 		if err != nil {
