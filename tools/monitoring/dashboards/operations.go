@@ -29,6 +29,11 @@ func GraphQLOperations() (dashboard.Dashboard, error) {
 		WithPanel(ts("Anomaly score of operation series", "short", 12, 8,
 			q("A", `max by (anomaly_metric) (anomaly_score_ratio{job=~"$job"})`, "{{anomaly_metric}}")).
 			Min(0).Max(1).Thresholds(steps("green", th.AnomalyScore, "red"))).
+		WithRow(row("Subscriptions and resolvers")).
+		WithPanel(ts("Open subscriptions by field", "short", 12, 8,
+			q("A", `sum by (graphql_subscription_field) (graphql_subscriptions_active{`+appSel+`})`, "{{graphql_subscription_field}}"))).
+		WithPanel(withLimit(ts("Resolver P95 (slowest 10 fields)", "s", 12, 8,
+			q("A", `topk(10, histogram_quantile(0.95, sum by (graphql_field_parent_type, graphql_field_name, le) (rate(graphql_resolver_duration_seconds_bucket{`+appSel+`}[$__rate_interval]))))`, "{{graphql_field_parent_type}}.{{graphql_field_name}}")), th.LatencyP95Seconds)).
 		WithRow(row("Traces")).
 		WithPanel(tracesPanel("Failed operations", 12, 10, `{ span.graphql.operation.type != nil && status = error }`)).
 		WithPanel(tracesPanel("Slow mutations (> 500 ms)", 12, 10, `{ span.graphql.operation.type = "mutation" && duration > 500ms }`)).
