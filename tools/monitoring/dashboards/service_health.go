@@ -39,6 +39,8 @@ func ServiceHealth() (dashboard.Dashboard, error) {
 			func(b string) string {
 				return `max(anomaly_` + b + `_seconds{anomaly_metric="traces.span.metrics.duration", ` + serverSel + `})`
 			})).
+		WithPanel(withLimit(ts("Server span P95 with trace exemplars", "s", 12, 8,
+			qx("A", `histogram_quantile(0.95, sum by (job, le) (rate(traces_span_metrics_duration_seconds_bucket{`+serverSel+`}[$__rate_interval])))`, "{{job}} p95")), th.LatencyP95Seconds)).
 		WithPanel(ts("In-flight requests", "short", 12, 8,
 			q("A", `sum by (job, instance) (http_server_active_requests{`+appSel+`})`, "{{instance}}"))).
 		WithRow(row("Routes")).
