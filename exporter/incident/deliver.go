@@ -31,17 +31,19 @@ const idleWait = time.Minute
 // sender delivers one destination's notifications, one request at a time, so a slow or
 // failing destination never holds up the pipeline or the other destinations.
 type sender struct {
-	cfg     *DestinationConfig
-	name    string
-	kind    engine.DestKind
-	client  *http.Client
-	url     string
-	pd      payload.PDConfig
-	secret  []byte
-	bucket  outbox.Bucket
-	backoff outbox.Backoff
-	maxAge  time.Duration
-	wakeC   chan bool
+	cfg    *DestinationConfig
+	name   string
+	kind   engine.DestKind
+	client *http.Client
+	url    string
+	pd     payload.PDConfig
+	secret []byte
+	// externalURL (webhook) and generatorURL (Alertmanager) fill the payloads' links.
+	externalURL, generatorURL string
+	bucket                    outbox.Bucket
+	backoff                   outbox.Backoff
+	maxAge                    time.Duration
+	wakeC                     chan bool
 
 	// Alertmanager re-send state.
 	resend, resolvedFor time.Duration
@@ -50,7 +52,7 @@ type sender struct {
 }
 
 func (x *incidentExporter) newSender(ctx context.Context, host component.Host, d *DestinationConfig) (*sender, error) {
-	hc := d.HTTP
+	hc := d.ClientConfig
 	if hc.Timeout == 0 {
 		hc.Timeout = defaultTimeout
 	}
@@ -70,36 +72,49 @@ func (x *incidentExporter) newSender(ctx context.Context, host component.Host, d
 	if burst == 0 {
 		burst = defaultBurst[kind]
 	}
-	s.bucket = outbox.Bucket{Rate: rate, Burst: float64(burst)}
-	s.backoff = outbox.Backoff{Initial: d.Retry.InitialInterval, Max: d.Retry.MaxInterval}
+	s.bucket = outbox.NewBucket(rate, burst)
+	r := d.RetryOnFailure
+	s.backoff = outbox.Backoff{Initial: r.InitialInterval, Max: r.MaxInterval, Multiplier: r.Multiplier, Randomization: r.RandomizationFactor}
 	if s.backoff.Initial == 0 {
 		s.backoff.Initial = defaultRetryInitial
 	}
 	if s.backoff.Max == 0 {
 		s.backoff.Max = defaultRetryMax
 	}
+	if s.backoff.Multiplier == 0 {
+		s.backoff.Multiplier = defaultRetryMultiplier
+	}
+	if s.backoff.Randomization == 0 {
+		s.backoff.Randomization = defaultRetryRandomization
+	}
 	switch kind {
 	case engine.PagerDuty:
-		s.url = d.Endpoint
+		p := d.PagerDuty
+		s.url = d.ClientConfig.Endpoint
 		if s.url == "" {
 			s.url = defaultPagerDutyURL
 		}
-		prefix := d.DedupKeyPrefix
+		prefix := p.DedupKeyPrefix
 		if prefix == "" {
 			prefix = defaultDedupPrefix
 		}
-		s.pd = payload.PDConfig{RoutingKey: string(d.RoutingKey), Source: d.Source, Client: d.Client, ClientURL: d.ClientURL, DedupPrefix: prefix}
+		s.pd = payload.PDConfig{RoutingKey: string(p.RoutingKey), Source: p.Source, Client: p.Client, ClientURL: p.ClientURL, DedupPrefix: prefix}
 		if s.pd.Client == "" {
 			s.pd.Client = "otelcol-fraiseql"
 		}
 	case engine.Slack:
-		s.url = string(d.WebhookURL)
+		s.url = string(d.Slack.WebhookURL)
 	case engine.Webhook:
-		s.url = d.Endpoint
-		s.secret = []byte(d.Secret)
+		s.url = d.ClientConfig.Endpoint
+		if d.Webhook != nil {
+			s.secret = []byte(d.Webhook.Secret)
+			s.externalURL = d.Webhook.ExternalURL
+		}
 	case engine.Alertmanager:
-		s.url = strings.TrimRight(d.Endpoint, "/") + "/api/v2/alerts"
-		s.resend, s.resolvedFor = d.ResendInterval, d.ResolvedResendFor
+		s.url = strings.TrimRight(d.ClientConfig.Endpoint, "/") + "/api/v2/alerts"
+		if a := d.Alertmanager; a != nil {
+			s.resend, s.resolvedFor, s.generatorURL = a.ResendInterval, a.ResolvedResendFor, a.GeneratorURL
+		}
 		if s.resend == 0 {
 			s.resend = defaultResendInterval
 		}
@@ -314,7 +329,7 @@ func (s *sender) build(entries []outbox.Entry, groupKey string, groupLabels map[
 	case engine.Slack:
 		return payload.Slack(items(entries))
 	case engine.Webhook:
-		return payload.Webhook(s.name, groupKey, groupLabels, s.cfg.ExternalURL, items(entries))
+		return payload.Webhook(s.name, groupKey, groupLabels, s.externalURL, items(entries))
 	}
 	return nil, fmt.Errorf("no builder for destination %s", s.name)
 }
@@ -364,7 +379,7 @@ func (x *incidentExporter) stepAlertmanager(s *sender, changed bool) time.Time {
 		s.amNext, s.amAttempts = now.Add(s.resend), 0
 		return s.amNext
 	}
-	body, err := payload.Alertmanager(batch, s.cfg.GeneratorURL)
+	body, err := payload.Alertmanager(batch, s.generatorURL)
 	if err != nil {
 		x.logger.Error("building Alertmanager alerts failed", zap.Error(err))
 		s.amNext = now.Add(s.resend)
