@@ -150,7 +150,9 @@ func TestAlertmanagerEndToEnd(t *testing.T) {
 	// Alertmanager outlives the test; a kept-alive connection to it would outlive the
 	// exporter (confighttp's instrumented transport ignores CloseIdleConnections) and trip
 	// goleak. Production keeps connections alive (they expire after idle_conn_timeout).
-	cfg.Destinations[0].ClientConfig.DisableKeepAlives = true
+	// confighttp has no other programmatic switch for keep-alives in v0.161.0 (a set
+	// Keepalive section means "enabled").
+	cfg.Destinations[0].ClientConfig.DisableKeepAlives = true //nolint:staticcheck // see above
 	p := startPair(t, metadatatest.NewSettings(componenttest.NewTelemetry()), cfg, nil)
 	defer p.stop(t)
 

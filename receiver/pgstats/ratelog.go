@@ -48,16 +48,6 @@ func (r *rateLog) due(key string) bool {
 	return loud
 }
 
-// clear forgets a key, so the condition is logged again as soon as it recurs (used when a
-// server comes back up).
-func (r *rateLog) clear(key string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, had := r.last[key]
-	delete(r.last, key)
-	return had
-}
-
 // clearPrefix forgets every key with the prefix (a server that came back: all its "down"
 // causes) and reports whether there was one.
 func (r *rateLog) clearPrefix(prefix string) bool {
