@@ -28,7 +28,7 @@ DIST_SOURCES := builder-config.yaml go.mod go.sum \
 
 export CGO_ENABLED := 0
 
-.PHONY: loadtest demo demo-stop demo-tools test-monitoring bench-dashboards dashboards bench fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
+.PHONY: loadtest demo demo-stop drill drills demo-tools test-monitoring bench-dashboards dashboards bench fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -168,6 +168,13 @@ demo: $(DIST) demo-tools $(DEMO_SERVICE_TARGET) ## start the whole chain on 127.
 
 demo-stop: ## stop the demo stack (by pid; nothing is left listening)
 	test/demo/demo.sh stop
+
+drill: ## one on-call drill on the running demo: make drill SCENARIO=error-spike (report in data/demo/drills/)
+	@[ -n "$(SCENARIO)" ] || { echo "SCENARIO=<name> is required:"; $(GO) run ./cmd/drill -list; exit 2; }
+	test/demo/drill.sh $(SCENARIO)
+
+drills: ## every on-call drill on the running demo, one after the other (about 2 hours)
+	test/demo/drill.sh all
 
 FUZZTIME ?= 10s
 fuzz: ## run every Go fuzz target for FUZZTIME each (default 10s)

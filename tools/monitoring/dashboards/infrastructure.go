@@ -22,6 +22,23 @@ func Infrastructure() (dashboard.Dashboard, error) {
 			qi("A", `time() - max(backup_last_success_time_seconds)`, "age"))).
 		WithPanel(st("Open incidents", "short", 6, 4, steps("green", 1, "orange"),
 			qi("A", `sum(otelcol_exporter_incident_active{job=~"otelcol-$role"}) or vector(0)`, "incidents"))).
+		WithRow(row("Instances, storage, network")).
+		WithPanel(ts("Instances up / known by job", "short", 8, 8,
+			q("A", `sum by (job) (up{`+colSel+`})`, "{{job}} up"),
+			q("B", `count by (job) (up{`+colSel+`})`, "{{job}} known"))).
+		WithPanel(tbl("Instance status", "short", 8, 8,
+			qt("A", `max by (job, instance) (up{`+colSel+`})`)).
+			OverrideByName("Value", []dashboard.DynamicConfigValue{
+				{Id: "mappings", Value: []map[string]any{{"type": "value", "options": map[string]any{
+					"0": map[string]any{"text": "DOWN", "color": "red"}, "1": map[string]any{"text": "UP", "color": "green"}}}}},
+				{Id: "custom.cellOptions", Value: map[string]any{"type": "color-background"}},
+			})).
+		WithPanel(withLimit(ts("Storage available (worst filesystem per host)", "percentunit", 8, 8,
+			q("A", `min by (host_name) (host:filesystem_free:ratio)`, "{{host_name}}")), th.HostFilesystemFree).Min(0).Max(1)).
+		WithPanel(ts("Network errors/s by host", "short", 12, 8,
+			q("A", `sum by (host_name, direction) (rate(system_network_errors_total{device!="lo"}[$__rate_interval]))`, "{{host_name}} {{direction}}"))).
+		WithPanel(ts("Network errors per 1k packets", "short", 12, 8,
+			q("A", `1000 * sum by (host_name) (rate(system_network_errors_total{device!="lo"}[$__rate_interval])) / sum by (host_name) (rate(system_network_packets_total{device!="lo"}[$__rate_interval]))`, "{{host_name}}"))).
 		WithRow(row("Collector pipeline")).
 		WithPanel(ts("Accepted items/s by signal", "short", 8, 8,
 			q("A", `sum by (signal) (otelcol:receiver_accepted:rate5m{`+roleSel+`})`, "{{signal}}"))).

@@ -34,7 +34,7 @@ func TestEveryPanelHasDescriptionAndRunbookLinks(t *testing.T) {
 					t.Errorf("%s: link %q is not a runbook link", where, l.URL)
 					continue
 				}
-				if !alertNames[name] && !strings.Contains(catalogued, name) {
+				if name == "" || (!alertNames[name] && !strings.Contains(catalogued, name)) {
 					t.Errorf("%s: runbook link to %s, which is not an alert", where, name)
 				}
 				if _, err := os.Stat(repo("docs", "runbooks", name+".md")); err != nil {
@@ -95,5 +95,30 @@ func TestCollectorRoleVariable(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Every quantile of a raw duration histogram asks for exemplars, so the points link to
+// traces (recording rules carry no exemplars, so they are not asked).
+func TestLatencyHistogramPanelsShowExemplars(t *testing.T) {
+	n := 0
+	for _, b := range loadBoards(t) {
+		for _, p := range b.allPanels() {
+			if p.Type != "timeseries" {
+				continue
+			}
+			for _, tg := range p.Targets {
+				if !strings.Contains(tg.Expr, "histogram_quantile") || !strings.Contains(tg.Expr, "_duration_seconds_bucket") {
+					continue
+				}
+				n++
+				if !tg.Exemplar {
+					t.Errorf("%s / %s %s: latency histogram query without exemplar: true", b.File, p.Title, tg.RefID)
+				}
+			}
+		}
+	}
+	if n < 4 {
+		t.Errorf("only %d latency histogram targets", n)
 	}
 }
