@@ -232,7 +232,8 @@ func run(sink *sink, scenario, signal string, load int, profile string) (result,
 	case "logs":
 		args = append(args, "--body", "login failed for alice.smith@example.com from 203.0.113.42, card 4111 1111 1111 1111")
 	case "metrics":
-		args = append(args, "--metric-type", "Sum", "--otlp-metric-name", "http.server.request.count")
+		// a histogram the anomaly processor scores (its P95) in the gateway scenario
+		args = append(args, "--metric-type", "Histogram", "--otlp-metric-name", "http.server.request.duration")
 	}
 	gen := exec.Command(*telemetrygen, args...)
 	var genOut bytes.Buffer

@@ -6,8 +6,8 @@ import (
 	th "github.com/fraiseql/otelcol-fraiseql/tools/monitoring/thresholds"
 )
 
-// BusinessKPIs: business events, sessions and API usage (dashboard 8 of the seed). Cost
-// trends have no metric source yet (see docs/dashboards.md).
+// BusinessKPIs: business events, sessions, API usage, user satisfaction and query complexity
+// (dashboard 8 of the seed). The cost trend is on the Executive Summary.
 func BusinessKPIs() (dashboard.Dashboard, error) {
 	return newDashboard("graphql-business-kpis", "FraiseQL / Business KPIs",
 		"Business events the service declares (fraiseql.business.events), active sessions, API usage by key tier and by operation type.",

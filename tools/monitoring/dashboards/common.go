@@ -114,6 +114,12 @@ func q(ref, expr, legend string) *prometheus.DataqueryBuilder {
 	return prometheus.NewDataqueryBuilder().RefId(ref).Expr(expr).LegendFormat(legend).Range().Datasource(promDS())
 }
 
+// qx is a range query that also asks for exemplars (trace ids of the span_metrics and SDK
+// histograms); only raw histogram buckets carry them, recording rules do not.
+func qx(ref, expr, legend string) *prometheus.DataqueryBuilder {
+	return q(ref, expr, legend).Exemplar(true)
+}
+
 // qi is an instant Prometheus query (stat and table panels).
 func qi(ref, expr, legend string) *prometheus.DataqueryBuilder {
 	return prometheus.NewDataqueryBuilder().RefId(ref).Expr(expr).LegendFormat(legend).Instant().Datasource(promDS())

@@ -97,3 +97,28 @@ func TestCollectorRoleVariable(t *testing.T) {
 		}
 	}
 }
+
+// Every quantile of a raw duration histogram asks for exemplars, so the points link to
+// traces (recording rules carry no exemplars, so they are not asked).
+func TestLatencyHistogramPanelsShowExemplars(t *testing.T) {
+	n := 0
+	for _, b := range loadBoards(t) {
+		for _, p := range b.allPanels() {
+			if p.Type != "timeseries" {
+				continue
+			}
+			for _, tg := range p.Targets {
+				if !strings.Contains(tg.Expr, "histogram_quantile") || !strings.Contains(tg.Expr, "_duration_seconds_bucket") {
+					continue
+				}
+				n++
+				if !tg.Exemplar {
+					t.Errorf("%s / %s %s: latency histogram query without exemplar: true", b.File, p.Title, tg.RefID)
+				}
+			}
+		}
+	}
+	if n < 4 {
+		t.Errorf("only %d latency histogram targets", n)
+	}
+}
