@@ -28,7 +28,7 @@ DIST_SOURCES := builder-config.yaml go.mod go.sum \
 
 export CGO_ENABLED := 0
 
-.PHONY: loadtest demo demo-stop demo-tools e2e test-monitoring bench-dashboards dashboards bench fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
+.PHONY: loadtest demo demo-stop drill drills demo-tools e2e test-monitoring bench-dashboards dashboards bench fuzz build run test test-unit test-e2e test-integration lint generate components docker clean tools help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -63,28 +63,44 @@ tools: ## build the pinned Go tools (telemetrygen, mdatagen) of internal/tools
 	@$(TOOLS) telemetrygen >/dev/null
 	@$(TOOLS) mdatagen >/dev/null
 
-lint: ## gofmt check and go vet
+# golangci-lint (pinned in internal/tools, config .golangci.yml) covers the distribution's
+# module (with the e2e and integration tests) and bench/; tools/monitoring and
+# examples/fraiseql-demo get go vet (docs/development.md, "Lint").
+lint: ## gofmt, go vet, golangci-lint, shellcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^_build/')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@echo "golangci-lint (first run builds it: a few minutes)"
+	$(GO) -C test vet -tags e2e,integration ./...
+	@gl=$$($(TOOLS) golangci-lint); $$gl run ./... && \
+		(cd bench && $$gl run --config ../.golangci.yml ./...) && \
+		(cd test && $$gl run --config ../.golangci.yml ./...)
+	test/shellcheck.sh
 	cd bench && $(GO) vet ./...
 	cd tools/monitoring && $(GO) vet ./... && $(GO) vet -tags demo ./demo/
 	cd examples/fraiseql-demo && $(GO) vet ./...
 
-generate: ## run mdatagen for every component (pinned in internal/tools)
+# Each component's doc.go says `//go:generate mdatagen metadata.yaml` (contrib's form);
+# the pinned mdatagen of internal/tools is put first on PATH for it.
+generate: ## run every component's go:generate (mdatagen, pinned in internal/tools)
 	@mdatagen=$$($(TOOLS) mdatagen); \
-	for m in $$(find processor receiver exporter -name metadata.yaml -not -path '*/internal/*' 2>/dev/null); do \
-		echo "mdatagen $$m"; (cd $$(dirname $$m) && $$mdatagen metadata.yaml); \
-	done
+	PATH="$$(dirname $$mdatagen):$$PATH" $(GO) generate -x ./processor/... ./receiver/... ./exporter/...
 
 # Tests that read a public data set (NAB, loghub; see internal/datasets) skip without it and
 # test/datasets.sh says so first; NAB_REQUIRED / LOGHUB_REQUIRED / CHARTS_REQUIRED (set by
 # .ci/run) turn a missing set into a failure. bench/ is its own module (the stock contrib
 # baselines live there, out of the distribution); its tests check the baselines, its
 # benchmarks run in `bench`.
-test-unit: ## fast tests of every package (no services, no binary)
+# The packages with concurrent code (cardinality's lock-free tables, piiredact's pools,
+# incident's workers) run once more under the race detector (needs cgo and a C compiler).
+RACE_PKGS := ./processor/cardinality/... ./processor/piiredact/... ./exporter/incident/...
+
+test-unit: ## fast tests of every package (no services, no binary), -race on the concurrent ones
 	@test/datasets.sh
 	$(GO) test -count=1 ./...
+	$(GO) -C test test -count=1 ./...
+	@echo "go test -race on the concurrent packages (a few minutes)"
+	CGO_ENABLED=1 $(GO) test -count=1 -race $(RACE_PKGS)
 	cd bench && $(GO) test -count=1 ./...
 	cd examples/fraiseql-demo && $(GO) test -count=1 ./...
 
@@ -101,7 +117,7 @@ bench: ## side-by-side Go benchmarks (ours vs stock contrib); numbers go to docs
 # ../shared/charts/opentelemetry-collector.
 test-e2e: $(DIST) tools $(HELM) ## validate every collector config and Helm values, smoke-test the binary, three gateway replicas
 	OTELCOL_BINARY=$(CURDIR)/$(DIST) TELEMETRYGEN=$$($(TOOLS) telemetrygen) HELM=$(HELM) \
-		$(GO) test -count=1 -v -tags e2e -timeout 10m ./test/e2e/...
+		$(GO) -C test test -count=1 -v -tags e2e -timeout 10m ./e2e/...
 
 # Not part of `make test`: minutes of load on every core. Results go to docs/benchmarks.md.
 loadtest: $(DIST) tools ## the binary under telemetrygen load: throughput per CPU-second and peak RSS, side by side
@@ -161,6 +177,13 @@ e2e: $(DIST) demo-tools $(DEMO_SERVICE_TARGET) ## end-to-end test of the whole c
 	tg=$$($(TOOLS) telemetrygen) && cd tools/monitoring && TELEMETRYGEN=$$tg \
 		VICTORIALOGS_BINARY=$(DEMO_BIN)/victoria-logs-$(VICTORIALOGS_VERSION) \
 		$(GO) test -count=1 -tags demo -timeout 15m -run '$(E2E_RUN)' -v ./demo/
+
+drill: ## one on-call drill on the running demo: make drill SCENARIO=error-spike (report in data/demo/drills/)
+	@[ -n "$(SCENARIO)" ] || { echo "SCENARIO=<name> is required:"; $(GO) run ./cmd/drill -list; exit 2; }
+	test/demo/drill.sh $(SCENARIO)
+
+drills: ## every on-call drill on the running demo, one after the other (about 2 hours)
+	test/demo/drill.sh all
 
 FUZZTIME ?= 10s
 fuzz: ## run every Go fuzz target for FUZZTIME each (default 10s)

@@ -20,4 +20,5 @@ while IFS= read -r line; do
 	[ -n "$line" ] && export "${line?}"
 done <<<"$env_lines"
 go test -count=1 -tags integration -timeout 20m ./...
+(cd test && go test -count=1 -tags integration -timeout 20m ./...)
 (cd examples/fraiseql-demo && go test -count=1 -tags integration -timeout 5m ./...)

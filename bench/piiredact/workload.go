@@ -40,7 +40,9 @@ func LoghubLines() ([]string, error) {
 		for s.Scan() {
 			lines = append(lines, s.Text())
 		}
-		fh.Close()
+		if err := fh.Close(); err != nil {
+			return nil, err
+		}
 	}
 	return lines, nil
 }

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/config/confighttp"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -143,12 +145,14 @@ func TestAlertmanagerEndToEnd(t *testing.T) {
 		RunbookURL:  "https://runbooks.example.com/it",
 		Description: "from the integration test",
 	}}
-	cfg.Destinations = []DestinationConfig{{Name: "am", Type: TypeAlertmanager, Endpoint: base, ResendInterval: time.Second,
-		Retry: RetryConfig{InitialInterval: 100 * time.Millisecond, MaxInterval: 500 * time.Millisecond}}}
+	cfg.Destinations = []DestinationConfig{{Name: "am", Type: TypeAlertmanager, ClientConfig: confighttp.ClientConfig{Endpoint: base},
+		Alertmanager: &AlertmanagerConfig{ResendInterval: time.Second}, RetryOnFailure: RetryConfig{InitialInterval: 100 * time.Millisecond, MaxInterval: 500 * time.Millisecond}}}
 	// Alertmanager outlives the test; a kept-alive connection to it would outlive the
 	// exporter (confighttp's instrumented transport ignores CloseIdleConnections) and trip
 	// goleak. Production keeps connections alive (they expire after idle_conn_timeout).
-	cfg.Destinations[0].HTTP.DisableKeepAlives = true
+	// confighttp has no other programmatic switch for keep-alives in v0.161.0 (a set
+	// Keepalive section means "enabled").
+	cfg.Destinations[0].ClientConfig.DisableKeepAlives = true //nolint:staticcheck // see above
 	p := startPair(t, metadatatest.NewSettings(componenttest.NewTelemetry()), cfg, nil)
 	defer p.stop(t)
 

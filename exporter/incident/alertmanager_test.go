@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/config/confighttp"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
@@ -46,8 +48,8 @@ func amConfig(am *fakes.Alertmanager) *Config {
 		ClearWhen: &LogMatchConfig{BodyContains: "recovered"},
 		Summary:   `{{.Rule}}: {{.Body}}`, RunbookURL: "https://runbooks.example.com/errors",
 	}}
-	cfg.Destinations = []DestinationConfig{{Name: "am", Type: TypeAlertmanager, Endpoint: am.URL(), ResendInterval: time.Minute,
-		GeneratorURL: "https://collector.example.com/incidents"}}
+	cfg.Destinations = []DestinationConfig{{Name: "am", Type: TypeAlertmanager, ClientConfig: confighttp.ClientConfig{Endpoint: am.URL()},
+		Alertmanager: &AlertmanagerConfig{ResendInterval: time.Minute, GeneratorURL: "https://collector.example.com/incidents"}}}
 	cfg.Routes = []RouteConfig{{To: []string{"am"}, GroupWait: dur(0)}}
 	return cfg
 }
@@ -187,7 +189,7 @@ func TestAlertmanagerDestinationRetriesAndRejects(t *testing.T) {
 	clock := &lockedClock{t: time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC)}
 	am.Now = clock.Now
 	cfg := amConfig(am)
-	cfg.Destinations[0].Retry = RetryConfig{InitialInterval: 2 * time.Second, MaxInterval: 30 * time.Second}
+	cfg.Destinations[0].RetryOnFailure = RetryConfig{InitialInterval: 2 * time.Second, MaxInterval: 30 * time.Second}
 	x, s, tel := startManualAM(t, cfg, componenttest.NewNopHost(), clock)
 	defer func() { require.NoError(t, x.shutdown(ctx)) }()
 	defer func() { require.NoError(t, tel.Shutdown(ctx)) }()

@@ -319,7 +319,7 @@ func (c *Config) engineConfig(rec engine.Recorder) (engine.Config, error) {
 		}
 		ec.Rules = append(ec.Rules, r)
 	}
-	kinds := map[string]engine.DestKind{TypePagerDuty: engine.PagerDuty, TypeSlack: engine.Slack, TypeWebhook: engine.Webhook, TypeAlertmanager: engine.Alertmanager}
+	kinds := map[DestinationType]engine.DestKind{TypePagerDuty: engine.PagerDuty, TypeSlack: engine.Slack, TypeWebhook: engine.Webhook, TypeAlertmanager: engine.Alertmanager}
 	var all []string
 	for _, d := range c.Destinations {
 		ec.Dests[d.Name] = engine.Dest{Name: d.Name, Kind: kinds[d.Type]}

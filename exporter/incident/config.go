@@ -126,53 +126,80 @@ type WindowConfig struct {
 	Timezone string            `mapstructure:"timezone"`
 }
 
+// DestinationType is the kind of a destination.
+type DestinationType string
+
 // Destination types.
 const (
-	TypePagerDuty    = "pagerduty"
-	TypeSlack        = "slack"
-	TypeWebhook      = "webhook"
-	TypeAlertmanager = "alertmanager"
+	TypePagerDuty    DestinationType = "pagerduty"
+	TypeSlack        DestinationType = "slack"
+	TypeWebhook      DestinationType = "webhook"
+	TypeAlertmanager DestinationType = "alertmanager"
 )
 
-// DestinationConfig is one destination.
+// DestinationConfig is one destination: a name, a type, the HTTP client (confighttp, with
+// endpoint, timeout, TLS, proxy, headers), the block of its type, and delivery settings.
 type DestinationConfig struct {
-	Name string `mapstructure:"name"`
-	Type string `mapstructure:"type"`
-	// Endpoint: PagerDuty enqueue URL (default https://events.pagerduty.com/v2/enqueue),
-	// webhook URL, or Alertmanager base URL. Slack uses webhook_url (a secret) instead.
-	Endpoint string `mapstructure:"endpoint"`
-	// HTTP client settings (timeout, TLS, proxy, headers); its endpoint is not used.
-	HTTP confighttp.ClientConfig `mapstructure:"http"`
+	Name string          `mapstructure:"name"`
+	Type DestinationType `mapstructure:"type"`
+	// ClientConfig is the HTTP client. Its endpoint is the PagerDuty enqueue URL (default
+	// https://events.pagerduty.com/v2/enqueue), the webhook URL or the Alertmanager base
+	// URL; Slack takes its URL from slack.webhook_url (a secret) instead.
+	ClientConfig confighttp.ClientConfig `mapstructure:",squash"`
 
-	// PagerDuty.
+	PagerDuty    *PagerDutyConfig    `mapstructure:"pagerduty"`
+	Slack        *SlackConfig        `mapstructure:"slack"`
+	Webhook      *WebhookConfig      `mapstructure:"webhook"`
+	Alertmanager *AlertmanagerConfig `mapstructure:"alertmanager"`
+
+	// Delivery (not Alertmanager, which is sent its whole alert set periodically).
+	RateLimit      float64       `mapstructure:"rate_limit"`
+	Burst          int           `mapstructure:"burst"`
+	MaxAge         time.Duration `mapstructure:"max_age"`
+	RetryOnFailure RetryConfig   `mapstructure:"retry_on_failure"`
+}
+
+// PagerDutyConfig is the pagerduty block.
+type PagerDutyConfig struct {
+	// RoutingKey is the Events API v2 integration key (32 characters).
 	RoutingKey     configopaque.String `mapstructure:"routing_key"`
 	Source         string              `mapstructure:"source"`
 	Client         string              `mapstructure:"client"`
 	ClientURL      string              `mapstructure:"client_url"`
 	DedupKeyPrefix string              `mapstructure:"dedup_key_prefix"`
-	// Slack.
+}
+
+// SlackConfig is the slack block.
+type SlackConfig struct {
+	// WebhookURL is the incoming-webhook URL (a secret: it is the credential).
 	WebhookURL configopaque.String `mapstructure:"webhook_url"`
-	// Webhook: HMAC-SHA256 secret for the X-Incident-Signature header; ExternalURL fills
-	// the payload's externalURL.
-	Secret      configopaque.String `mapstructure:"secret"`
-	ExternalURL string              `mapstructure:"external_url"`
-	// Alertmanager.
+}
+
+// WebhookConfig is the (optional) webhook block.
+type WebhookConfig struct {
+	// Secret signs each request: X-Incident-Signature = HMAC-SHA256 of timestamp.body.
+	Secret configopaque.String `mapstructure:"secret"`
+	// ExternalURL fills the payload's externalURL.
+	ExternalURL string `mapstructure:"external_url"`
+}
+
+// AlertmanagerConfig is the (optional) alertmanager block.
+type AlertmanagerConfig struct {
 	ResendInterval    time.Duration `mapstructure:"resend_interval"`
 	ResolvedResendFor time.Duration `mapstructure:"resolved_resend_for"`
 	GeneratorURL      string        `mapstructure:"generator_url"`
-
-	// Delivery.
-	RateLimit float64       `mapstructure:"rate_limit"`
-	Burst     int           `mapstructure:"burst"`
-	MaxAge    time.Duration `mapstructure:"max_age"`
-	Retry     RetryConfig   `mapstructure:"retry"`
 }
 
-// RetryConfig is the backoff between attempts (jittered, doubling, never giving up before
-// max_age). A Retry-After from the destination takes precedence.
+// RetryConfig is the backoff between delivery attempts, with the fields and semantics of
+// the collector's configretry.BackOffConfig (initial_interval, multiplied by multiplier
+// after each failure up to max_interval, each wait randomized by +-randomization_factor)
+// except that a notification is never given up before max_age: there is no enabled and
+// no max_elapsed_time. A Retry-After from the destination takes precedence.
 type RetryConfig struct {
-	InitialInterval time.Duration `mapstructure:"initial_interval"`
-	MaxInterval     time.Duration `mapstructure:"max_interval"`
+	InitialInterval     time.Duration `mapstructure:"initial_interval"`
+	RandomizationFactor float64       `mapstructure:"randomization_factor"`
+	Multiplier          float64       `mapstructure:"multiplier"`
+	MaxInterval         time.Duration `mapstructure:"max_interval"`
 }
 
 // Defaults applied to zero values.
@@ -190,6 +217,8 @@ const (
 	defaultMaxAge             = 24 * time.Hour
 	defaultRetryInitial       = 5 * time.Second
 	defaultRetryMax           = 5 * time.Minute
+	defaultRetryMultiplier    = 2.0
+	defaultRetryRandomization = 0.5
 	defaultTimeout            = 10 * time.Second
 	defaultResendInterval     = time.Minute
 	defaultResolvedResendFor  = 15 * time.Minute
@@ -317,46 +346,56 @@ func (d *DestinationConfig) validate() error {
 	add := func(field, format string, a ...any) {
 		errs = append(errs, fmt.Errorf(".%s: %s", field, fmt.Sprintf(format, a...)))
 	}
-	if d.HTTP.Endpoint != "" {
-		add("http.endpoint", "is not used; set endpoint")
+	blocks := map[DestinationType]bool{TypePagerDuty: d.PagerDuty != nil, TypeSlack: d.Slack != nil, TypeWebhook: d.Webhook != nil, TypeAlertmanager: d.Alertmanager != nil}
+	for _, t := range []DestinationType{TypePagerDuty, TypeSlack, TypeWebhook, TypeAlertmanager} {
+		if blocks[t] && t != d.Type {
+			add(string(t), "is for type %s destinations; this one is type %q", t, d.Type)
+		}
 	}
 	switch d.Type {
 	case TypePagerDuty:
-		if n := len(string(d.RoutingKey)); n != payload.PDRoutingKeyLen {
-			add("routing_key", "must be %d characters (PagerDuty integration key), got %d", payload.PDRoutingKeyLen, n)
+		if d.PagerDuty == nil {
+			add("pagerduty", "is required for a pagerduty destination (routing_key)")
+			break
 		}
-		if d.Endpoint != "" && !httpURL(d.Endpoint) {
+		p := d.PagerDuty
+		if n := len(string(p.RoutingKey)); n != payload.PDRoutingKeyLen {
+			add("pagerduty.routing_key", "must be %d characters (PagerDuty integration key), got %d", payload.PDRoutingKeyLen, n)
+		}
+		if d.ClientConfig.Endpoint != "" && !httpURL(d.ClientConfig.Endpoint) {
 			add("endpoint", "must be an http(s) URL")
 		}
-		if len(d.DedupKeyPrefix) > 128 {
-			add("dedup_key_prefix", "must be at most 128 characters (dedup_key is at most 255)")
+		if len(p.DedupKeyPrefix) > 128 {
+			add("pagerduty.dedup_key_prefix", "must be at most 128 characters (dedup_key is at most 255)")
 		}
-		if d.ClientURL != "" && !httpURL(d.ClientURL) {
-			add("client_url", "must be an http(s) URL")
+		if p.ClientURL != "" && !httpURL(p.ClientURL) {
+			add("pagerduty.client_url", "must be an http(s) URL")
 		}
 	case TypeSlack:
-		if !httpURL(string(d.WebhookURL)) {
-			add("webhook_url", "is required and must be an http(s) URL")
+		if d.Slack == nil || !httpURL(string(d.Slack.WebhookURL)) {
+			add("slack.webhook_url", "is required and must be an http(s) URL")
 		}
-		if d.Endpoint != "" {
-			add("endpoint", "is not used for slack; set webhook_url")
+		if d.ClientConfig.Endpoint != "" {
+			add("endpoint", "is not used for slack; set slack.webhook_url")
 		}
 	case TypeWebhook:
-		if !httpURL(d.Endpoint) {
+		if !httpURL(d.ClientConfig.Endpoint) {
 			add("endpoint", "is required and must be an http(s) URL")
 		}
 	case TypeAlertmanager:
-		if !httpURL(d.Endpoint) {
+		if !httpURL(d.ClientConfig.Endpoint) {
 			add("endpoint", "is required and must be the Alertmanager base URL (http(s)://host:port)")
 		}
-		if d.ResendInterval < 0 {
-			add("resend_interval", "must not be negative")
-		}
-		if d.ResolvedResendFor < 0 {
-			add("resolved_resend_for", "must not be negative")
-		}
-		if d.GeneratorURL != "" && !httpURL(d.GeneratorURL) {
-			add("generator_url", "must be an http(s) URL")
+		if a := d.Alertmanager; a != nil {
+			if a.ResendInterval < 0 {
+				add("alertmanager.resend_interval", "must not be negative")
+			}
+			if a.ResolvedResendFor < 0 {
+				add("alertmanager.resolved_resend_for", "must not be negative")
+			}
+			if a.GeneratorURL != "" && !httpURL(a.GeneratorURL) {
+				add("alertmanager.generator_url", "must be an http(s) URL")
+			}
 		}
 	case "":
 		add("type", "is required (pagerduty, slack, webhook or alertmanager)")
@@ -372,11 +411,21 @@ func (d *DestinationConfig) validate() error {
 	if d.MaxAge < 0 {
 		add("max_age", "must not be negative")
 	}
-	if d.Retry.InitialInterval < 0 || d.Retry.MaxInterval < 0 {
-		add("retry", "intervals must not be negative")
+	r := d.RetryOnFailure
+	if r.InitialInterval < 0 {
+		add("retry_on_failure.initial_interval", "must not be negative")
 	}
-	if d.Retry.InitialInterval > 0 && d.Retry.MaxInterval > 0 && d.Retry.MaxInterval < d.Retry.InitialInterval {
-		add("retry.max_interval", "must be >= retry.initial_interval")
+	if r.MaxInterval < 0 {
+		add("retry_on_failure.max_interval", "must not be negative")
+	}
+	if r.InitialInterval > 0 && r.MaxInterval > 0 && r.MaxInterval < r.InitialInterval {
+		add("retry_on_failure.max_interval", "must be >= retry_on_failure.initial_interval")
+	}
+	if r.Multiplier != 0 && r.Multiplier < 1 {
+		add("retry_on_failure.multiplier", "must be at least 1, got %g", r.Multiplier)
+	}
+	if r.RandomizationFactor < 0 || r.RandomizationFactor >= 1 {
+		add("retry_on_failure.randomization_factor", "must be in [0, 1), got %g", r.RandomizationFactor)
 	}
 	return errors.Join(errs...)
 }

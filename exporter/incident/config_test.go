@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
@@ -46,8 +47,8 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, time.Duration(0), *full.Routes[0].GroupWait)
 	assert.Nil(t, full.Routes[1].GroupWait)
 	assert.Equal(t, "Europe/Paris", full.Maintenance[0].Timezone)
-	assert.Equal(t, "0123456789abcdef0123456789abcdef", string(full.Destinations[0].RoutingKey))
-	assert.Equal(t, 5*time.Second, full.Destinations[2].HTTP.Timeout)
+	assert.Equal(t, "0123456789abcdef0123456789abcdef", string(full.Destinations[0].PagerDuty.RoutingKey))
+	assert.Equal(t, 5*time.Second, full.Destinations[2].ClientConfig.Timeout)
 
 	ec, err := full.engineConfig(nil)
 	require.NoError(t, err)
@@ -57,24 +58,16 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, 2*time.Hour, ec.Router.Routes[1].RepeatInterval)
 	assert.Equal(t, 30*time.Second, ec.Router.Routes[1].GroupWait) // default
 
-	gw := loadConfig(t, "gateway")
-	require.NoError(t, confmap.Validate(gw))
-	gec, err := gw.engineConfig(nil)
-	require.NoError(t, err)
-	assert.Equal(t, 0.5, gec.Rules[0].Threshold.Threshold)
-	assert.Equal(t, "postgresql.replication.lag.kind", gec.Rules[1].Filter[0].Key)
-	assert.Equal(t, 20, gec.Rules[2].Params.MinCount)
-
 	err = confmap.Validate(loadConfig(t, "bad_destination"))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "destinations[0].routing_key: must be 32 characters")
+	assert.Contains(t, err.Error(), "destinations[0].pagerduty.routing_key: must be 32 characters")
 }
 
 func validConfig() *Config {
 	th := 0.5
 	cfg := createDefaultConfig().(*Config)
 	cfg.Rules = []RuleConfig{{Name: "A", Signal: "metrics", Severity: "critical", Metric: "anomaly.score", Threshold: &th}}
-	cfg.Destinations = []DestinationConfig{{Name: "pd", Type: TypePagerDuty, RoutingKey: "0123456789abcdef0123456789abcdef"}}
+	cfg.Destinations = []DestinationConfig{{Name: "pd", Type: TypePagerDuty, PagerDuty: &PagerDutyConfig{RoutingKey: "0123456789abcdef0123456789abcdef"}}}
 	return cfg
 }
 
@@ -147,16 +140,20 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"min_count window", func(c *Config) {
 			c.Rules[0] = RuleConfig{Name: "L", Signal: "logs", Severity: "error", When: &LogMatchConfig{Severity: "ERROR"}, MinCount: 5}
 		}, "rules[0].window: is required"},
+		{"block of another type", func(c *Config) { c.Destinations[0].Slack = &SlackConfig{} }, `destinations[0].slack: is for type slack destinations; this one is type "pagerduty"`},
+		{"pagerduty block", func(c *Config) { c.Destinations[0].PagerDuty = nil }, "destinations[0].pagerduty: is required for a pagerduty destination"},
+		{"multiplier", func(c *Config) { c.Destinations[0].RetryOnFailure.Multiplier = 0.5 }, "destinations[0].retry_on_failure.multiplier: must be at least 1"},
+		{"randomization", func(c *Config) { c.Destinations[0].RetryOnFailure.RandomizationFactor = 1 }, "destinations[0].retry_on_failure.randomization_factor: must be in [0, 1)"},
 		{"dest type", func(c *Config) { c.Destinations[0].Type = "email" }, `destinations[0].type: unknown type "email"`},
 		{"dest name", func(c *Config) { c.Destinations = append(c.Destinations, c.Destinations[0]) }, `destinations[1].name: duplicate destination name "pd"`},
-		{"slack url", func(c *Config) { c.Destinations[0] = DestinationConfig{Name: "s", Type: TypeSlack} }, "destinations[0].webhook_url: is required"},
+		{"slack url", func(c *Config) { c.Destinations[0] = DestinationConfig{Name: "s", Type: TypeSlack} }, "destinations[0].slack.webhook_url: is required"},
 		{"webhook endpoint", func(c *Config) {
-			c.Destinations[0] = DestinationConfig{Name: "w", Type: TypeWebhook, Endpoint: "ftp://x"}
+			c.Destinations[0] = DestinationConfig{Name: "w", Type: TypeWebhook, ClientConfig: confighttp.ClientConfig{Endpoint: "ftp://x"}}
 		}, "destinations[0].endpoint: is required and must be an http(s) URL"},
 		{"am endpoint", func(c *Config) { c.Destinations[0] = DestinationConfig{Name: "a", Type: TypeAlertmanager} }, "destinations[0].endpoint: is required and must be the Alertmanager base URL"},
 		{"retry", func(c *Config) {
-			c.Destinations[0].Retry = RetryConfig{InitialInterval: time.Minute, MaxInterval: time.Second}
-		}, "destinations[0].retry.max_interval"},
+			c.Destinations[0].RetryOnFailure = RetryConfig{InitialInterval: time.Minute, MaxInterval: time.Second}
+		}, "destinations[0].retry_on_failure.max_interval"},
 		{"route dest", func(c *Config) { c.Routes = []RouteConfig{{To: []string{"nope"}}} }, `routes[0].to[0]: unknown destination "nope"`},
 		{"route regex", func(c *Config) { c.Routes = []RouteConfig{{To: []string{"pd"}, MatchRE: map[string]string{"a": "("}}} }, "routes[0].match_re"},
 		{"group wait", func(c *Config) { c.Routes = []RouteConfig{{To: []string{"pd"}, GroupWait: &neg}} }, "routes[0].group_wait: must not be negative"},

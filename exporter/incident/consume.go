@@ -86,7 +86,7 @@ func (x *incidentExporter) consumeLogs(ctx context.Context, ld plog.Logs) error 
 			for k := 0; k < lrs.Len(); k++ {
 				rec.lr, rec.res = lrs.At(k), res
 				for _, r := range x.logRules {
-					sig := state.Seen
+					var sig state.Signal
 					switch {
 					case r.When.Match(rec):
 						sig = state.Active

@@ -16,7 +16,7 @@ import (
 // pgstats-shaped points: the rule filters on lag.kind and takes its identity from a
 // resource attribute and a point attribute.
 func TestMetricFilterAndResourceIdentity(t *testing.T) {
-	cfg := loadConfig(t, "gateway")
+	cfg := readmeConfig(t)
 	cfg.Storage = nil
 	x, err := newExporter(metadatatest.NewSettings(componenttest.NewTelemetry()), cfg)
 	require.NoError(t, err)
@@ -37,7 +37,7 @@ func TestMetricFilterAndResourceIdentity(t *testing.T) {
 	}
 	require.NoError(t, x.consumeMetrics(ctx, md))
 	assert.Equal(t, 1, x.eng.Len(), "write/flush points filtered out, the two replay points are one identity")
-	fp := rules.Fingerprint("PostgresReplicationLag", map[string]string{"postgresql.server.name": "primary", "postgresql.replication.application_name": "replica-1"})
+	fp := rules.Fingerprint("PostgresReplicationLagHigh", map[string]string{"postgresql.server.name": "primary", "postgresql.replication.application_name": "replica-1"})
 	i := x.eng.Incident(fp)
 	require.NotNil(t, i)
 	assert.Equal(t, state.Pending, i.M.Phase) // for: 1m

@@ -31,17 +31,19 @@ const idleWait = time.Minute
 // sender delivers one destination's notifications, one request at a time, so a slow or
 // failing destination never holds up the pipeline or the other destinations.
 type sender struct {
-	cfg     *DestinationConfig
-	name    string
-	kind    engine.DestKind
-	client  *http.Client
-	url     string
-	pd      payload.PDConfig
-	secret  []byte
-	bucket  outbox.Bucket
-	backoff outbox.Backoff
-	maxAge  time.Duration
-	wakeC   chan bool
+	cfg    *DestinationConfig
+	name   string
+	kind   engine.DestKind
+	client *http.Client
+	url    string
+	pd     payload.PDConfig
+	secret []byte
+	// externalURL (webhook) and generatorURL (Alertmanager) fill the payloads' links.
+	externalURL, generatorURL string
+	bucket                    outbox.Bucket
+	backoff                   outbox.Backoff
+	maxAge                    time.Duration
+	wakeC                     chan bool
 
 	// Alertmanager re-send state.
 	resend, resolvedFor time.Duration
@@ -50,7 +52,7 @@ type sender struct {
 }
 
 func (x *incidentExporter) newSender(ctx context.Context, host component.Host, d *DestinationConfig) (*sender, error) {
-	hc := d.HTTP
+	hc := d.ClientConfig
 	if hc.Timeout == 0 {
 		hc.Timeout = defaultTimeout
 	}
@@ -70,36 +72,49 @@ func (x *incidentExporter) newSender(ctx context.Context, host component.Host, d
 	if burst == 0 {
 		burst = defaultBurst[kind]
 	}
-	s.bucket = outbox.Bucket{Rate: rate, Burst: float64(burst)}
-	s.backoff = outbox.Backoff{Initial: d.Retry.InitialInterval, Max: d.Retry.MaxInterval}
+	s.bucket = outbox.NewBucket(rate, burst)
+	r := d.RetryOnFailure
+	s.backoff = outbox.Backoff{Initial: r.InitialInterval, Max: r.MaxInterval, Multiplier: r.Multiplier, Randomization: r.RandomizationFactor}
 	if s.backoff.Initial == 0 {
 		s.backoff.Initial = defaultRetryInitial
 	}
 	if s.backoff.Max == 0 {
 		s.backoff.Max = defaultRetryMax
 	}
+	if s.backoff.Multiplier == 0 {
+		s.backoff.Multiplier = defaultRetryMultiplier
+	}
+	if s.backoff.Randomization == 0 {
+		s.backoff.Randomization = defaultRetryRandomization
+	}
 	switch kind {
 	case engine.PagerDuty:
-		s.url = d.Endpoint
+		p := d.PagerDuty
+		s.url = d.ClientConfig.Endpoint
 		if s.url == "" {
 			s.url = defaultPagerDutyURL
 		}
-		prefix := d.DedupKeyPrefix
+		prefix := p.DedupKeyPrefix
 		if prefix == "" {
 			prefix = defaultDedupPrefix
 		}
-		s.pd = payload.PDConfig{RoutingKey: string(d.RoutingKey), Source: d.Source, Client: d.Client, ClientURL: d.ClientURL, DedupPrefix: prefix}
+		s.pd = payload.PDConfig{RoutingKey: string(p.RoutingKey), Source: p.Source, Client: p.Client, ClientURL: p.ClientURL, DedupPrefix: prefix}
 		if s.pd.Client == "" {
 			s.pd.Client = "otelcol-fraiseql"
 		}
 	case engine.Slack:
-		s.url = string(d.WebhookURL)
+		s.url = string(d.Slack.WebhookURL)
 	case engine.Webhook:
-		s.url = d.Endpoint
-		s.secret = []byte(d.Secret)
+		s.url = d.ClientConfig.Endpoint
+		if d.Webhook != nil {
+			s.secret = []byte(d.Webhook.Secret)
+			s.externalURL = d.Webhook.ExternalURL
+		}
 	case engine.Alertmanager:
-		s.url = strings.TrimRight(d.Endpoint, "/") + "/api/v2/alerts"
-		s.resend, s.resolvedFor = d.ResendInterval, d.ResolvedResendFor
+		s.url = strings.TrimRight(d.ClientConfig.Endpoint, "/") + "/api/v2/alerts"
+		if a := d.Alertmanager; a != nil {
+			s.resend, s.resolvedFor, s.generatorURL = a.ResendInterval, a.ResolvedResendFor, a.GeneratorURL
+		}
 		if s.resend == 0 {
 			s.resend = defaultResendInterval
 		}
@@ -152,65 +167,81 @@ func (x *incidentExporter) runSender(s *sender) {
 	}
 }
 
-// step sends at most one request for an outbox destination and returns when to look again.
+// step sends at most one request for an outbox destination and returns when to look again:
+// claim the entries (under the lock), send them (without it), settle the outcome (under it).
 func (x *incidentExporter) step(s *sender) time.Time {
 	now := x.now()
 	c, wait := x.claim(s, now)
 	if len(c.entries) == 0 {
 		return wait
 	}
-	keys, entries := c.keys, c.entries
+	o := x.send(s, c, now)
+	x.settle(s, c, o)
+	return x.now()
+}
 
-	body, err := s.build(entries, c.first, c.groupLabels)
-	var status int
-	var retryAfter time.Duration
-	var hasRetryAfter bool
-	var respText string
+// outcome is what one delivery request came to.
+type outcome struct {
+	result outbox.Result
+	resp   response
+	// floor is the least wait before a retry (PagerDuty's 429 without Retry-After).
+	floor   time.Duration
+	errText string
+	done    time.Time
+}
+
+// send builds and posts the claimed entries and classifies the answer.
+func (x *incidentExporter) send(s *sender, c claimed, now time.Time) outcome {
+	body, err := s.build(c.entries, c.first, c.groupLabels)
+	var resp response
 	start := time.Now()
 	if err == nil {
-		status, retryAfter, hasRetryAfter, respText, err = s.post(body, now)
+		resp, err = s.post(body, now)
 	} else {
-		status = http.StatusBadRequest // cannot build: treat as a permanent rejection
+		resp.status = http.StatusBadRequest // cannot build: treat as a permanent rejection
 	}
 	x.rec.latency(s.name, time.Since(start).Seconds())
-	result := outbox.Classify(status, err)
-	if s.kind == engine.Slack && result == outbox.Delivered && strings.TrimSpace(respText) != "ok" {
-		result, err = outbox.Transient, fmt.Errorf("slack answered %q instead of ok", respText)
+	o := outcome{result: outbox.Classify(resp.status, err), resp: resp}
+	if s.kind == engine.Slack && o.result == outbox.Delivered && strings.TrimSpace(resp.text) != "ok" {
+		o.result, err = outbox.Transient, fmt.Errorf("slack answered %q instead of ok", resp.text)
 	}
-	floor := time.Duration(0)
-	if s.kind == engine.PagerDuty && status == http.StatusTooManyRequests && !hasRetryAfter {
-		floor = pagerDuty429Wait
+	if s.kind == engine.PagerDuty && resp.status == http.StatusTooManyRequests && !resp.hasRetryAfter {
+		o.floor = pagerDuty429Wait
 	}
-	done := x.now()
-	errText := ""
 	if err != nil {
-		errText = err.Error()
-	} else if result != outbox.Delivered {
-		errText = fmt.Sprintf("HTTP %d: %s", status, truncate(respText, 300))
+		o.errText = err.Error()
+	} else if o.result != outbox.Delivered {
+		o.errText = fmt.Sprintf("HTTP %d: %s", resp.status, truncate(resp.text, 300))
 	}
+	o.done = x.now()
+	return o
+}
+
+// settle records the outcome of every claimed entry in the outbox (retry time, drop) and
+// persists it.
+func (x *incidentExporter) settle(s *sender, c claimed, o outcome) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	ob := x.eng.Outbox()
-	for i, k := range keys {
-		e := entries[i]
-		retryAt := s.backoff.Next(done, e.Attempts, retryAfter, hasRetryAfter, floor)
-		dropped := ob.Finish(k, e, result, done, retryAt, errText)
-		x.rec.notification(s.name, string(e.Action), outcomeName(result))
-		switch result {
+	for i, k := range c.keys {
+		e := c.entries[i]
+		retryAt := s.backoff.Next(o.done, e.Attempts, o.resp.retryAfter, o.resp.hasRetryAfter, o.floor)
+		dropped := ob.Finish(k, e, o.result, o.done, retryAt, o.errText)
+		x.rec.notification(s.name, string(e.Action), outcomeName(o.result))
+		switch o.result {
 		case outbox.Transient:
 			x.rec.retry(s.name)
 			x.logger.Warn("notification failed, will retry", zap.String("destination", s.name), zap.String("action", string(e.Action)),
-				zap.String("rule", e.Alert.Rule), zap.Int("attempt", e.Attempts), zap.Time("retry_at", retryAt), zap.String("error", errText))
+				zap.String("rule", e.Alert.Rule), zap.Int("attempt", e.Attempts), zap.Time("retry_at", retryAt), zap.String("error", o.errText))
 		case outbox.Permanent:
 			if dropped {
 				x.rec.Dropped(s.name, "permanent")
 			}
 			x.logger.Error("notification rejected by destination; dropped", zap.String("destination", s.name), zap.String("action", string(e.Action)),
-				zap.String("rule", e.Alert.Rule), zap.String("error", errText))
+				zap.String("rule", e.Alert.Rule), zap.String("error", o.errText))
 		}
 	}
 	_ = x.persistLocked(context.Background())
-	return x.now()
 }
 
 // claimed is what step takes from the outbox to send in one request.
@@ -298,16 +329,24 @@ func (s *sender) build(entries []outbox.Entry, groupKey string, groupLabels map[
 	case engine.Slack:
 		return payload.Slack(items(entries))
 	case engine.Webhook:
-		return payload.Webhook(s.name, groupKey, groupLabels, s.cfg.ExternalURL, items(entries))
+		return payload.Webhook(s.name, groupKey, groupLabels, s.externalURL, items(entries))
 	}
 	return nil, fmt.Errorf("no builder for destination %s", s.name)
 }
 
-// post sends body and reads the status, Retry-After and (a bounded part of) the answer.
-func (s *sender) post(body []byte, now time.Time) (int, time.Duration, bool, string, error) {
+// response is a destination's answer: status, Retry-After and (a bounded part of) the body.
+type response struct {
+	status        int
+	retryAfter    time.Duration
+	hasRetryAfter bool
+	text          string
+}
+
+// post sends body and reads the answer.
+func (s *sender) post(body []byte, now time.Time) (response, error) {
 	req, err := http.NewRequest(http.MethodPost, s.url, bytes.NewReader(body))
 	if err != nil {
-		return 0, 0, false, "", err
+		return response{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "otelcol-fraiseql-incident")
@@ -318,13 +357,13 @@ func (s *sender) post(body []byte, now time.Time) (int, time.Duration, bool, str
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return 0, 0, false, "", err
+		return response{}, err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	ra, ok := outbox.ParseRetryAfter(resp.Header.Get("Retry-After"), now)
-	return resp.StatusCode, ra, ok, string(b), nil
+	return response{status: resp.StatusCode, retryAfter: ra, hasRetryAfter: ok, text: string(b)}, nil
 }
 
 // stepAlertmanager (re-)sends the destination's whole alert set: every resend interval,
@@ -340,16 +379,16 @@ func (x *incidentExporter) stepAlertmanager(s *sender, changed bool) time.Time {
 		s.amNext, s.amAttempts = now.Add(s.resend), 0
 		return s.amNext
 	}
-	body, err := payload.Alertmanager(batch, s.cfg.GeneratorURL)
+	body, err := payload.Alertmanager(batch, s.generatorURL)
 	if err != nil {
 		x.logger.Error("building Alertmanager alerts failed", zap.Error(err))
 		s.amNext = now.Add(s.resend)
 		return s.amNext
 	}
 	start := time.Now()
-	status, retryAfter, hasRA, text, err := s.post(body, now)
+	resp, err := s.post(body, now)
 	x.rec.latency(s.name, time.Since(start).Seconds())
-	result := outbox.Classify(status, err)
+	result := outbox.Classify(resp.status, err)
 	x.rec.notification(s.name, "post", outcomeName(result))
 	switch result {
 	case outbox.Delivered:
@@ -357,17 +396,17 @@ func (x *incidentExporter) stepAlertmanager(s *sender, changed bool) time.Time {
 	case outbox.Permanent:
 		// Alertmanager stores the valid alerts of a batch even when it answers 400.
 		x.rec.Dropped(s.name, "permanent")
-		x.logger.Error("Alertmanager rejected alerts", zap.Int("status", status), zap.String("answer", truncate(text, 300)))
+		x.logger.Error("Alertmanager rejected alerts", zap.Int("status", resp.status), zap.String("answer", truncate(resp.text, 300)))
 		s.amNext, s.amAttempts = now.Add(s.resend), 0
 	default:
 		s.amAttempts++
 		x.rec.retry(s.name)
-		s.amNext = s.backoff.Next(now, s.amAttempts, retryAfter, hasRA, 0)
-		msg := text
+		s.amNext = s.backoff.Next(now, s.amAttempts, resp.retryAfter, resp.hasRetryAfter, 0)
+		msg := resp.text
 		if err != nil {
 			msg = err.Error()
 		}
-		x.logger.Warn("Alertmanager post failed, will retry", zap.Int("status", status), zap.String("error", truncate(msg, 300)), zap.Time("retry_at", s.amNext))
+		x.logger.Warn("Alertmanager post failed, will retry", zap.Int("status", resp.status), zap.String("error", truncate(msg, 300)), zap.Time("retry_at", s.amNext))
 	}
 	return s.amNext
 }

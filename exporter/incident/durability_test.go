@@ -25,7 +25,7 @@ func TestPagerDutyOutageThenRetryAfter(t *testing.T) {
 	pd := fakes.NewPagerDuty()
 	defer pd.Close()
 	cfg := baseConfig(pd, nil, nil)
-	cfg.Destinations[0].Retry = RetryConfig{} // defaults: 5 s doubling to 5 min
+	cfg.Destinations[0].RetryOnFailure = RetryConfig{} // defaults: 5 s doubling to 5 min
 	require.NoError(t, cfg.Validate())
 	x, err := newExporter(metadatatest.NewSettings(componenttest.NewTelemetry()), cfg)
 	require.NoError(t, err)

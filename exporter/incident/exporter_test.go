@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/pdata/plog"
 
@@ -29,17 +30,17 @@ func baseConfig(pd *fakes.PagerDuty, sl *fakes.Slack, wh *fakes.Webhook) *Config
 	}
 	var to []string
 	if pd != nil {
-		cfg.Destinations = append(cfg.Destinations, DestinationConfig{Name: "pd", Type: TypePagerDuty, Endpoint: pd.URL(), RoutingKey: testRoutingKey,
-			Retry: RetryConfig{InitialInterval: 20 * time.Millisecond, MaxInterval: 100 * time.Millisecond}})
+		cfg.Destinations = append(cfg.Destinations, DestinationConfig{Name: "pd", Type: TypePagerDuty, ClientConfig: confighttp.ClientConfig{Endpoint: pd.URL()}, PagerDuty: &PagerDutyConfig{RoutingKey: testRoutingKey},
+			RetryOnFailure: RetryConfig{InitialInterval: 20 * time.Millisecond, MaxInterval: 100 * time.Millisecond}})
 		to = append(to, "pd")
 	}
 	if sl != nil {
-		cfg.Destinations = append(cfg.Destinations, DestinationConfig{Name: "slack", Type: TypeSlack, WebhookURL: configopaqueString(sl.URL()), RateLimit: 100, Burst: 10,
-			Retry: RetryConfig{InitialInterval: 20 * time.Millisecond, MaxInterval: 100 * time.Millisecond}})
+		cfg.Destinations = append(cfg.Destinations, DestinationConfig{Name: "slack", Type: TypeSlack, Slack: &SlackConfig{WebhookURL: configopaqueString(sl.URL())}, RateLimit: 100, Burst: 10,
+			RetryOnFailure: RetryConfig{InitialInterval: 20 * time.Millisecond, MaxInterval: 100 * time.Millisecond}})
 		to = append(to, "slack")
 	}
 	if wh != nil {
-		cfg.Destinations = append(cfg.Destinations, DestinationConfig{Name: "hooks", Type: TypeWebhook, Endpoint: wh.URL, Secret: configopaqueString(string(wh.Secret))})
+		cfg.Destinations = append(cfg.Destinations, DestinationConfig{Name: "hooks", Type: TypeWebhook, ClientConfig: confighttp.ClientConfig{Endpoint: wh.URL}, Webhook: &WebhookConfig{Secret: configopaqueString(string(wh.Secret))}})
 		to = append(to, "hooks")
 	}
 	cfg.Routes = []RouteConfig{{To: to, GroupWait: dur(0), GroupInterval: dur(50 * time.Millisecond)}}

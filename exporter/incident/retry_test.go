@@ -53,8 +53,8 @@ func TestSlack429RetryAfterAndPagerDuty429Floor(t *testing.T) {
 	defer pd.Close()
 	defer sl.Close()
 	cfg := baseConfig(pd, sl, nil)
-	cfg.Destinations[0].Retry = RetryConfig{} // 5 s initial
-	cfg.Destinations[1].Retry = RetryConfig{}
+	cfg.Destinations[0].RetryOnFailure = RetryConfig{} // 5 s initial
+	cfg.Destinations[1].RetryOnFailure = RetryConfig{}
 	x, clock := manualExporter(t, cfg)
 	sl.Script(fakes.Scripted{Status: http.StatusTooManyRequests, RetryAfter: "3", Body: `{"retry_after":3,"ok":false,"error":"rate_limited"}`})
 	pd.Script(fakes.Scripted{Status: http.StatusTooManyRequests}) // PagerDuty sends no Retry-After
@@ -72,8 +72,8 @@ func TestHangingDestinationTimesOutAndRetries(t *testing.T) {
 	pd := fakes.NewPagerDuty()
 	defer pd.Close()
 	cfg := baseConfig(pd, nil, nil)
-	cfg.Destinations[0].HTTP.Timeout = 200 * time.Millisecond
-	cfg.Destinations[0].Retry = RetryConfig{InitialInterval: 2 * time.Second, MaxInterval: time.Minute}
+	cfg.Destinations[0].ClientConfig.Timeout = 200 * time.Millisecond
+	cfg.Destinations[0].RetryOnFailure = RetryConfig{InitialInterval: 2 * time.Second, MaxInterval: time.Minute}
 	x, clock := manualExporter(t, cfg)
 	pd.Script(fakes.Scripted{Hang: true})
 	require.NoError(t, x.consumeLogs(ctx, makeLogs(1, plog.SeverityNumberError, "checkout", "boom")))

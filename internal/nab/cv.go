@@ -72,6 +72,15 @@ func (c *Corpus) NewGrid(thresholds []float64, labels []string, scoresAt func(j 
 	}
 	g.FP = make([][]int, len(thresholds))
 	g.Caught = make([][]int, len(thresholds))
+	// Weights and windows do not depend on the scores: label every file's
+	// rows once per profile.
+	rows := make([][][]Row, len(ProfileNames))
+	for p, name := range ProfileNames {
+		rows[p] = make([][]Row, len(c.Files))
+		for i, f := range c.Files {
+			rows[p][i] = SweepRows(f.Series.Timestamps, make([]float64, len(f.Series.Timestamps)), f.Windows, 0, c.Profiles[name])
+		}
+	}
 	errs := make([]error, len(thresholds))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -80,7 +89,7 @@ func (c *Corpus) NewGrid(thresholds []float64, labels []string, scoresAt func(j 
 		go func() {
 			defer wg.Done()
 			for j := range next {
-				errs[j] = c.gridRow(g, j, scoresAt(j))
+				errs[j] = c.gridRow(g, rows, j, scoresAt(j))
 			}
 		}()
 	}
@@ -93,7 +102,7 @@ func (c *Corpus) NewGrid(thresholds []float64, labels []string, scoresAt func(j 
 }
 
 // gridRow scores candidate j's per-file scores into the grid.
-func (c *Corpus) gridRow(g *Grid, j int, scores [][]float64) error {
+func (c *Corpus) gridRow(g *Grid, rows [][][]Row, j int, scores [][]float64) error {
 	theta := g.Thresholds[j]
 	if len(scores) != len(c.Files) {
 		return fmt.Errorf("candidate %d: scores for %d files, corpus has %d", j, len(scores), len(c.Files))
@@ -108,13 +117,11 @@ func (c *Corpus) gridRow(g *Grid, j int, scores [][]float64) error {
 			return fmt.Errorf("%s: %d scores for %d rows", f.Name, len(scores[i]), len(f.Series.Timestamps))
 		}
 		for p, name := range ProfileNames {
-			prof := c.Profiles[name]
-			rows := SweepRows(f.Series.Timestamps, scores[i], f.Windows, 0, prof)
-			g.Raw[p][j][i] = ScoreAt(rows, theta, prof.FNWeight)
+			g.Raw[p][j][i] = scoreAt(rows[p][i], scores[i], theta, c.Profiles[name].FNWeight)
 			if p == 0 {
 				caught := map[int]bool{}
-				for _, r := range rows {
-					if r.Window == Probation || r.Score < theta {
+				for k, r := range rows[p][i] {
+					if r.Window == Probation || scores[i][k] < theta {
 						continue
 					}
 					if r.Window == Outside {

@@ -176,14 +176,26 @@ func Best(ts []ThresholdScore) ThresholdScore {
 // ScoreAt is the raw score of rows when every scorable row with score >= θ
 // is a detection (NAB's scoreDataSet at a fixed threshold).
 func ScoreAt(rows []Row, theta, fnWeight float64) float64 {
+	return scoreAt(rows, nil, theta, fnWeight)
+}
+
+// scoreAt is ScoreAt with the scores taken from scores[i] instead of
+// rows[i].Score when scores is not nil (rows then only carry the weights
+// and windows, shared by every set of scores for the same file).
+func scoreAt(rows []Row, scores []float64, theta, fnWeight float64) float64 {
 	best := map[int]float64{}
 	fp := 0.0
-	for _, r := range rows {
+	for i, r := range rows {
 		if r.Window == Probation {
 			continue
 		}
-		if _, ok := best[r.Window]; !ok && r.Window != Outside {
-			best[r.Window] = -fnWeight
+		if scores != nil {
+			r.Score = scores[i]
+		}
+		if r.Window != Outside {
+			if _, ok := best[r.Window]; !ok {
+				best[r.Window] = -fnWeight
+			}
 		}
 		if r.Score < theta {
 			continue

@@ -3,4 +3,4 @@
 // anomaly.upper gauges next to the unchanged original data.
 //
 //go:generate mdatagen metadata.yaml
-package anomaly
+package anomaly // import "github.com/fraiseql/otelcol-fraiseql/processor/anomaly"

@@ -26,9 +26,13 @@ func TestMapHashOrderIndependent(t *testing.T) {
 	a := pcommon.NewMap()
 	a.PutStr("route", "/q")
 	a.PutInt("code", 200)
-	a.PutEmptyMap("nested").FromRaw(map[string]any{"x": 1, "y": "z"})
+	if err := a.PutEmptyMap("nested").FromRaw(map[string]any{"x": 1, "y": "z"}); err != nil {
+		t.Fatal(err)
+	}
 	b := pcommon.NewMap()
-	b.PutEmptyMap("nested").FromRaw(map[string]any{"y": "z", "x": 1})
+	if err := b.PutEmptyMap("nested").FromRaw(map[string]any{"y": "z", "x": 1}); err != nil {
+		t.Fatal(err)
+	}
 	b.PutInt("code", 200)
 	b.PutStr("route", "/q")
 	assert.Equal(t, hs.mapHash(a), hs.mapHash(b))

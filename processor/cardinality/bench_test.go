@@ -206,12 +206,11 @@ func BenchmarkOverflow(b *testing.B) {
 					}
 				}
 				ctx := context.Background()
-				work := pmetric.NewMetrics()
 				b.ReportAllocs()
 				i := 0
 				for b.Loop() {
 					b.StopTimer()
-					work = pmetric.NewMetrics()
+					work := pmetric.NewMetrics()
 					src[i%len(src)].CopyTo(work) // the processor removes overflowed points
 					i++
 					b.StartTimer()

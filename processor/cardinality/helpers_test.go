@@ -82,7 +82,7 @@ func (h *harness) telemetry(t *testing.T, name string, attrs ...string) int64 {
 		for _, a := range attrs {
 			found := false
 			for _, kv := range dp.Attributes.ToSlice() {
-				if string(kv.Key)+"="+kv.Value.Emit() == a {
+				if string(kv.Key)+"="+kv.Value.String() == a {
 					found = true
 				}
 			}

@@ -72,10 +72,11 @@ func TestPrometheusRemoteWrite(t *testing.T) {
 	ecfg := ef.CreateDefaultConfig().(*prw.Config)
 	ecfg.ClientConfig.Endpoint = base + "/api/v1/write"
 	ecfg.HTTP.Endpoint = base + "/api/v1/write"
-	ecfg.AddMetricSuffixes = false
+	ecfg.AddMetricSuffixes = false //nolint:staticcheck // the names the test queries; TranslationStrategy's type is unexported
 	// No idle connections left behind after Shutdown (the package's goleak check).
-	ecfg.ClientConfig.DisableKeepAlives = true
-	ecfg.HTTP.DisableKeepAlives = true
+	// confighttp has no other programmatic switch for keep-alives in v0.161.0.
+	ecfg.ClientConfig.DisableKeepAlives = true //nolint:staticcheck // see above
+	ecfg.HTTP.DisableKeepAlives = true         //nolint:staticcheck // see above
 	exp, err := ef.CreateMetrics(ctx, exportertest.NewNopSettings(ef.Type()), ecfg)
 	require.NoError(t, err)
 	require.NoError(t, exp.Start(ctx, componenttest.NewNopHost()))

@@ -108,3 +108,23 @@ func TestMetricWithPIIInNameIsDroppedAndCounted(t *testing.T) {
 	assert.Equal(t, mEmail, out.At(0).Unit())
 	metadatatest.AssertEqualProcessorPiiredactRemoved(t, tt, []metricdata.DataPoint[int64]{removedPoint("metrics", "metric", 2)}, metricdatatest.IgnoreTimestamp())
 }
+
+// Keys found clean are remembered per walker; a key holding PII never is: the same batch sent
+// twice is redacted twice.
+func TestRepeatedKeysAreRedactedEveryTime(t *testing.T) {
+	sink, consume, _ := newTraces(t, defaultCfg())
+	for i := 0; i < 3; i++ {
+		td := ptrace.NewTraces()
+		a := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty().Attributes()
+		a.PutStr("http.request.method", "GET")
+		a.PutStr("k8s.pod.name", "checkout-1")
+		a.PutInt(email, 1)
+		consume(td)
+		oa := sink.AllTraces()[i].ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes()
+		_, leaked := oa.Get(email)
+		assert.False(t, leaked, "batch %d", i)
+		_, masked := oa.Get(mEmail)
+		assert.True(t, masked, "batch %d", i)
+		assert.Equal(t, 3, oa.Len())
+	}
+}

@@ -26,8 +26,7 @@ type walker struct {
 	drops    []int    // indexes of the metrics to remove
 	intBuf   [24]byte
 	byteBuf  []byte
-	clean    [8]string // short fields found clean lately (severity texts, units, event names)
-	cleanAt  int
+	clean    [256]string // keys and short fields found clean lately, direct-mapped (cleanSlot)
 	visitFn  func(string, pcommon.Value) bool
 
 	counts       []int64 // redactions by kind
@@ -116,9 +115,11 @@ func (w *walker) visit(k string, v pcommon.Value) bool {
 	if w.value(k, v) {
 		w.rm = append(w.rm, idx)
 		w.removed[fieldAttribute]++
-	} else if w.p.scanner.MayMatch(k) && !w.inSet(w.p.ignoreKeys) {
+	} else if !w.isClean(k) && !w.inSet(w.p.ignoreKeys) {
 		// The key itself: a map keyed by e-mail address, card number, ...
-		if nk, changed, drop := w.text(k, 0); drop {
+		if !w.p.scanner.MayMatch(k) {
+			w.markClean(k)
+		} else if nk, changed, drop := w.text(k, 0); drop {
 			w.rm = append(w.rm, idx)
 			w.removed[fieldAttribute]++
 		} else if changed {
@@ -126,6 +127,8 @@ func (w *walker) visit(k string, v pcommon.Value) bool {
 			v.MoveTo(val)
 			w.rm = append(w.rm, idx)
 			w.renames = append(w.renames, rename{nk, val})
+		} else {
+			w.markClean(k)
 		}
 	}
 	w.path = w.path[:n]
@@ -360,20 +363,46 @@ func (w *walker) plainText(s string, dropValue string) (string, bool) {
 // short scans a short text field (scope name and version, severity text, metric unit and
 // description) behind the prefilter: most such values cannot hold anything.
 func (w *walker) short(s, dropValue string) (string, bool) {
-	if s == "" || !w.p.scanner.MayMatch(s) {
+	if s == "" || w.isClean(s) {
 		return s, false
 	}
-	for _, c := range w.clean {
-		if c == s {
-			return s, false // the same text was clean a moment ago: the scan is deterministic
-		}
+	if !w.p.scanner.MayMatch(s) {
+		w.markClean(s)
+		return s, false
 	}
 	out, changed := w.plainText(s, dropValue)
-	if !changed && len(s) <= 64 {
-		w.clean[w.cleanAt] = s
-		w.cleanAt = (w.cleanAt + 1) % len(w.clean)
+	if !changed {
+		w.markClean(s)
 	}
 	return out, changed
+}
+
+// The clean cache remembers keys and short fields (up to 64 bytes) in which nothing was
+// found, so the next span or record with the same keys skips the prefilter and the scan: the
+// scan is deterministic for one configuration, and walkers belong to one processor. Two-way
+// set-associative: a set of two slots holds the last two strings that hashed to it.
+func cleanSet(s string) int {
+	n := len(s)
+	h := uint32(n*131+int(s[0])*31+int(s[n/2])*7+int(s[n-1])) * 2654435761
+	return int(h>>8) & (len(walker{}.clean) - 2)
+}
+
+func (w *walker) isClean(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	i := cleanSet(s)
+	return w.clean[i] == s || w.clean[i+1] == s
+}
+
+func (w *walker) markClean(s string) {
+	if s != "" && len(s) <= 64 {
+		i := cleanSet(s)
+		w.clean[i+1] = w.clean[i]
+		// A copy: the cache outlives the batch, and must not depend on a producer keeping
+		// its strings immutable (one built with unsafe over a reused buffer would not be).
+		w.clean[i] = strings.Clone(s)
+	}
 }
 
 // findings scans s and counts what it finds; for fields that are removed, not rewritten.

@@ -29,6 +29,8 @@ type pgSnapshot struct {
 	statements   []pgclient.Statement
 
 	errs []queryError
+	// downErr: why the first query failed (the server is reported up=0).
+	downErr error
 }
 
 // queryError is a failed query that should fail the scrape partially (not a missing
@@ -44,11 +46,19 @@ type queryError struct {
 func run[T any](ctx context.Context, s *pgScraper, server, query string, errs *[]queryError,
 	f func(context.Context) (T, error),
 ) (T, bool) {
+	v, err := runErr(ctx, s, server, query, errs, f)
+	return v, err == nil
+}
+
+// runErr is run returning the error (the first query's error says why a server is down).
+func runErr[T any](ctx context.Context, s *pgScraper, server, query string, errs *[]queryError,
+	f func(context.Context) (T, error),
+) (T, error) {
 	qctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
 	v, err := f(qctx)
 	if err == nil {
-		return v, true
+		return v, nil
 	}
 	var zero T // rows read before the error are not reported
 	v = zero
@@ -63,10 +73,11 @@ func run[T any](ctx context.Context, s *pgScraper, server, query string, errs *[
 			zap.String("server", server), zap.String("query", query), zap.String("reason", string(reason)), zap.Error(err))
 	default:
 		s.logs.warn(key, "pgstats: query failed; its metrics are absent from this scrape",
-			zap.String("server", server), zap.String("query", query), zap.String("reason", string(reason)), zap.Error(err))
+			zap.String("server", server), zap.String("query", query), zap.String("reason", string(reason)),
+			zap.String("cause", pgclient.Explain(err).What), zap.Error(err))
 		*errs = append(*errs, queryError{query: query, err: err})
 	}
-	return v, false
+	return v, err
 }
 
 func ptr[T any](v T, ok bool) *T {
@@ -81,8 +92,9 @@ func ptr[T any](v T, ok bool) *T {
 func (s *pgScraper) collectPostgres(ctx context.Context, t *pgTarget) pgSnapshot {
 	var snap pgSnapshot
 	c := t.client
-	info, ok := run(ctx, s, t.name, "server_info", &snap.errs, c.ServerInfo)
-	if !ok {
+	info, err := runErr(ctx, s, t.name, "server_info", &snap.errs, c.ServerInfo)
+	if err != nil {
+		snap.downErr = err
 		return snap
 	}
 	snap.up, snap.info = true, info
@@ -131,15 +143,19 @@ type bouncerSnapshot struct {
 	stats         []pgclient.BouncerStats
 	maxClientConn *int64
 	errs          []queryError
+	downErr       error
 }
 
 func (s *pgScraper) collectBouncer(ctx context.Context, t *bouncerTarget) bouncerSnapshot {
 	var snap bouncerSnapshot
 	c := t.client
-	snap.pools, snap.up = run(ctx, s, t.name, "show_pools", &snap.errs, c.Pools)
-	if !snap.up {
+	var err error
+	snap.pools, err = runErr(ctx, s, t.name, "show_pools", &snap.errs, c.Pools)
+	if err != nil {
+		snap.downErr = err
 		return snap
 	}
+	snap.up = true
 	snap.databases, _ = run(ctx, s, t.name, "show_databases", &snap.errs, c.Databases)
 	snap.stats, _ = run(ctx, s, t.name, "show_stats", &snap.errs, c.Stats)
 	snap.maxClientConn = ptr(run(ctx, s, t.name, "show_config", &snap.errs, c.MaxClientConn))

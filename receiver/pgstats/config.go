@@ -73,7 +73,7 @@ func createDefaultConfig() *Config {
 	cc.CollectionInterval = 15 * time.Second
 	return &Config{
 		ControllerConfig:     cc,
-		MetricsBuilderConfig: metadata.DefaultMetricsBuilderConfig(),
+		MetricsBuilderConfig: metadata.NewDefaultMetricsBuilderConfig(),
 		QueryTimeout:         5 * time.Second,
 		ApplicationName:      "otelcol-pgstats",
 		TopStatements:        20,

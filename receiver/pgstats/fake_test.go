@@ -3,6 +3,7 @@ package pgstats
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/fraiseql/otelcol-fraiseql/receiver/pgstats/internal/pgclient"
 )
@@ -25,6 +26,8 @@ type fakePG struct {
 	errs        map[string]error
 	calls       map[string]int
 	closed      bool
+	// slow delays ServerInfo (a slow server).
+	slow time.Duration
 }
 
 func (f *fakePG) call(name string) error {
@@ -36,6 +39,7 @@ func (f *fakePG) call(name string) error {
 }
 
 func (f *fakePG) ServerInfo(context.Context) (pgclient.ServerInfo, error) {
+	time.Sleep(f.slow)
 	return f.info, f.call("ServerInfo")
 }
 func (f *fakePG) WALPosition(context.Context) (int64, error) { return f.wal, f.call("WALPosition") }

@@ -232,7 +232,12 @@ func TestIntegrationIdleInTransactionAndLockWait(t *testing.T) {
 	waitCtx, cancelWait := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { _, err := waiter.Exec(waitCtx, "SELECT count(*) FROM pgbench_branches"); done <- err }()
-	t.Cleanup(func() { cancelWait(); <-done })
+	t.Cleanup(func() {
+		cancelWait()
+		if err := <-done; err != nil {
+			t.Logf("waiting query ended: %v", err)
+		}
+	})
 
 	time.Sleep(3 * time.Second)
 	s := startScraper(t, itConfig(t))

@@ -1,6 +1,7 @@
 package pgstats
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -15,11 +16,12 @@ type rateLog struct {
 	logger *zap.Logger
 	every  time.Duration
 	last   map[string]time.Time
+	kinds  map[string]string
 	now    func() time.Time
 }
 
 func newRateLog(logger *zap.Logger, every time.Duration) *rateLog {
-	return &rateLog{logger: logger, every: every, last: map[string]time.Time{}, now: time.Now}
+	return &rateLog{logger: logger, every: every, last: map[string]time.Time{}, kinds: map[string]string{}, now: time.Now}
 }
 
 // warn returns true when the line was logged at warn level.
@@ -46,12 +48,27 @@ func (r *rateLog) due(key string) bool {
 	return loud
 }
 
-// clear forgets a key, so the condition is logged again as soon as it recurs (used when a
-// server comes back up).
-func (r *rateLog) clear(key string) bool {
+// clearPrefix forgets every key with the prefix (a server that came back: all its "down"
+// causes) and reports whether there was one.
+func (r *rateLog) clearPrefix(prefix string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	_, had := r.last[key]
-	delete(r.last, key)
+	had := false
+	for k := range r.last {
+		if strings.HasPrefix(k, prefix) {
+			delete(r.last, k)
+			had = true
+		}
+	}
 	return had
+}
+
+// kindChanged records the current kind of a condition and reports whether it differs from
+// the previous one (a different cause is logged at once).
+func (r *rateLog) kindChanged(key, kind string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	prev, ok := r.kinds[key]
+	r.kinds[key] = kind
+	return ok && prev != kind
 }

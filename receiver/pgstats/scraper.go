@@ -85,24 +85,32 @@ func (s *pgScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 	bSnaps := make([]bouncerSnapshot, len(s.bouncers))
 	var wg sync.WaitGroup
 	for i, t := range s.pgs {
-		wg.Go(func() { pgSnaps[i] = s.collectPostgres(ctx, t) })
+		wg.Go(func() {
+			start := time.Now()
+			pgSnaps[i] = s.collectPostgres(ctx, t)
+			s.recordDuration(t.name, time.Since(start))
+		})
 	}
 	for i, t := range s.bouncers {
-		wg.Go(func() { bSnaps[i] = s.collectBouncer(ctx, t) })
+		wg.Go(func() {
+			start := time.Now()
+			bSnaps[i] = s.collectBouncer(ctx, t)
+			s.recordDuration(t.name, time.Since(start))
+		})
 	}
 	wg.Wait()
 	now := pcommon.NewTimestampFromTime(time.Now())
 
 	var errs scrapererror.ScrapeErrors
 	for i, t := range s.pgs {
-		s.upTransition(t.name, pgSnaps[i].up)
+		s.upTransition(t.name, pgSnaps[i].up, pgSnaps[i].downErr)
 		s.recordPostgres(now, t, pgSnaps[i])
 		for _, e := range pgSnaps[i].errs {
 			errs.AddPartial(1, fmt.Errorf("postgres %s: %s: %w", t.name, e.query, e.err))
 		}
 	}
 	for i, t := range s.bouncers {
-		s.upTransition(t.name, bSnaps[i].up)
+		s.upTransition(t.name, bSnaps[i].up, bSnaps[i].downErr)
 		s.recordBouncer(now, t, bSnaps[i])
 		for _, e := range bSnaps[i].errs {
 			errs.AddPartial(1, fmt.Errorf("pgbouncer %s: %s: %w", t.name, e.query, e.err))
@@ -111,16 +119,38 @@ func (s *pgScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 	return s.mb.Emit(), errs.Combine()
 }
 
-// upTransition logs a server going down (rate-limited) and coming back (once).
-func (s *pgScraper) upTransition(server string, up bool) {
-	key := server + "/down"
+// upTransition logs why a server is down: at warn level when it goes down or the cause
+// changes (and again every logEvery while it stays down), at debug level at every other
+// scrape; and once when it comes back.
+func (s *pgScraper) upTransition(server string, up bool, downErr error) {
+	prefix := server + "/down/"
 	if up {
-		if s.logs.clear(key) {
+		if s.logs.clearPrefix(prefix) {
 			s.set.Logger.Info("pgstats: server is reachable again", zap.String("server", server))
 		}
 		return
 	}
-	s.logs.warn(key, "pgstats: server unreachable; reporting up=0 and retrying with backoff", zap.String("server", server))
+	c := pgclient.Explain(downErr)
+	if s.logs.kindChanged(server+"/down", c.Kind) {
+		s.logs.clearPrefix(prefix)
+	}
+	fields := []zap.Field{zap.String("server", server), zap.String("cause", c.What)}
+	msg := "pgstats: server unreachable (" + c.What + "); reporting up=0 and retrying with backoff"
+	if c.Fix != "" {
+		msg = "pgstats: server unreachable (" + c.What + ": " + c.Fix + "); reporting up=0 and retrying with backoff"
+		fields = append(fields, zap.String("fix", c.Fix))
+	}
+	if downErr != nil {
+		fields = append(fields, zap.Error(downErr))
+	}
+	s.logs.warn(prefix+c.Kind, msg, fields...)
+}
+
+// recordDuration sets how long the last scrape of a server took (the slowest query, a
+// slow connection and the backoff wait of a down server all show here).
+func (s *pgScraper) recordDuration(server string, d time.Duration) {
+	s.tb.ReceiverPgstatsScrapeDuration.Record(context.Background(), d.Seconds(),
+		metric.WithAttributes(attribute.String("server", server)))
 }
 
 func (s *pgScraper) countFailure(query string, reason pgclient.Reason) {

@@ -94,6 +94,7 @@ P_DEMO_ADMIN=$(port DEMO_ADMIN_PORT)
 P_EDGE=$(port DEMO_EDGE_PORT)
 
 # Every port a part of this script listens on (stop checks that none is left).
+# shellcheck disable=SC2153 # the P_G<i>_* ports are assigned with declare in the loop above
 own_ports() {
 	echo "$P_FAKES $P_VL $P_JQ_HTTP $P_JQ_GRPC $P_J_OTLP_GRPC $P_J_OTLP_HTTP $P_J_HEALTH $P_J_METRICS" \
 		"$P_AM $P_PROM $P_G1_OTLP_GRPC $P_G1_OTLP_HTTP $P_G1_TIER2 $P_G1_HEALTH $P_G1_TELEMETRY" \
@@ -300,7 +301,8 @@ start_alertmanager() {
 # shipped job names.
 start_prometheus() {
 	deb_fetch prometheus
-	local bin=$(deb_root)/usr/bin/prometheus dir=$DEMO_DIR/prometheus
+	local bin dir=$DEMO_DIR/prometheus
+	bin=$(deb_root)/usr/bin/prometheus
 	[ -x "$bin" ] || die "$bin missing after deb_fetch"
 	mkdir -p "$dir/tsdb" "$dir/rules.d"
 	cat >"$dir/prometheus.yml" <<EOF
@@ -477,7 +479,7 @@ start_app() {
 	else
 		# Stand-in until the demo service exists: telemetrygen sends traces, metrics and logs
 		# to the agent at a low rate.
-		[ -n "$TELEMETRYGEN" ] && [ -x "$TELEMETRYGEN" ] || die "no $DEMO_BIN and no TELEMETRYGEN for the stand-in load"
+		if [ -z "$TELEMETRYGEN" ] || [ ! -x "$TELEMETRYGEN" ]; then die "no $DEMO_BIN and no TELEMETRYGEN for the stand-in load"; fi
 		log "no $DEMO_BIN: telemetrygen sends a stand-in load"
 		local sig
 		for sig in traces metrics logs; do

@@ -118,7 +118,7 @@ type catalogFile struct {
 }
 
 // catalogExpectations returns the derived Prometheus names of the catalog entries from our
-// components' telemetry (otelcol_<class>_<type>_*, for every processor/* and exporter/* of
+// components' telemetry (otelcol_<class>_<type>_*, for every receiver/*, processor/* and exporter/* of
 // the repository) and of the anomaly processor's emitted metrics, each with the catalog
 // name it comes from, plus the pgstats entries in pgDown; the entries left out
 // (notTriggered); and the labels of the pgstats source other than job and instance.
@@ -133,7 +133,7 @@ func catalogExpectations(t *testing.T, root string) (map[string]string, []string
 		t.Fatal(err)
 	}
 	var prefixes []string
-	for _, class := range []string{"processor", "exporter"} {
+	for _, class := range []string{"receiver", "processor", "exporter"} {
 		dirs, _ := filepath.Glob(filepath.Join(root, class, "*", "metadata.yaml"))
 		for _, d := range dirs {
 			var md struct {

@@ -49,7 +49,9 @@ func TestSmokeLocalConfig(t *testing.T) {
 	t.Cleanup(func() {
 		if !stopped {
 			_ = cmd.Process.Kill()
-			<-exited
+			if err := <-exited; err != nil {
+				t.Logf("collector after kill: %v", err)
+			}
 		}
 		if t.Failed() {
 			t.Logf("collector output:\n%s", logs.String())

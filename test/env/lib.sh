@@ -32,6 +32,7 @@ deb_fetch() {
 		[ -e "$FRAISEQL_DEB_CACHE/done/$pkg" ] && continue
 		log "fetching Debian package $pkg"
 		(cd "$dl" && apt-get download "$pkg" >/dev/null 2>&1) || die "apt-get download $pkg failed"
+		# shellcheck disable=SC2012 # Debian package file names: no spaces or newlines
 		deb=$(ls -t "$dl"/"${pkg}"_*.deb | head -n 1)
 		dpkg -x "$deb" "$root" || die "dpkg -x $deb failed"
 		touch "$FRAISEQL_DEB_CACHE/done/$pkg"
@@ -55,7 +56,7 @@ PY
 # env_get NAME KEY: a value remembered in $FRAISEQL_ENV_DIR/NAME.env, or empty.
 env_get() {
 	local f=$FRAISEQL_ENV_DIR/$1.env
-	[ -f "$f" ] && sed -n "s/^$2=//p" "$f" | tail -n 1 || true
+	if [ -f "$f" ]; then sed -n "s/^$2=//p" "$f" | tail -n 1; fi
 }
 
 # env_port NAME KEY: the remembered port, or a fresh free one that is then remembered.
@@ -104,25 +105,25 @@ start_daemon() {
 # NAME.pid, wait up to SECONDS (default 10), then send LAST_SIGNAL (default KILL).
 stop_pid() {
 	local name=$1 sig=${2:-TERM} secs=${3:-10} last=${4:-KILL}
-	local p=$FRAISEQL_ENV_DIR/$1.pid pid i
+	local p=$FRAISEQL_ENV_DIR/$1.pid pid _
 	[ -f "$p" ] || return 0
 	pid=$(cat "$p")
 	if kill -0 "$pid" 2>/dev/null; then
 		log "stopping $name (pid $pid)"
 		kill "-$sig" "$pid" 2>/dev/null || true
-		for i in $(seq 1 $((secs * 10))); do
+		for _ in $(seq 1 $((secs * 10))); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -0 "$pid" 2>/dev/null && kill "-$last" "$pid" 2>/dev/null || true
+		if kill -0 "$pid" 2>/dev/null; then kill "-$last" "$pid" 2>/dev/null || true; fi
 	fi
 	rm -f "$p"
 }
 
 # wait_tcp PORT [SECONDS]: wait until 127.0.0.1:PORT accepts connections.
 wait_tcp() {
-	local port=$1 t=${2:-30} i
-	for i in $(seq 1 $((t * 10))); do
+	local port=$1 t=${2:-30} _
+	for _ in $(seq 1 $((t * 10))); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -131,8 +132,8 @@ wait_tcp() {
 
 # wait_http URL [SECONDS]: wait until URL answers 2xx.
 wait_http() {
-	local url=$1 t=${2:-30} i
-	for i in $(seq 1 $((t * 10))); do
+	local url=$1 t=${2:-30} _
+	for _ in $(seq 1 $((t * 10))); do
 		curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
 		sleep 0.1
 	done

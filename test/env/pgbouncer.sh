@@ -35,7 +35,8 @@ start)
 	"$(dirname "$0")/postgres.sh" start >/dev/null
 	PPORT=$(env_get postgres PGSTATS_PRIMARY_PORT)
 	BIN=$(pgb_bin)
-	export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$(deb_root)/usr/lib/x86_64-linux-gnu
+	LD_LIBRARY_PATH=${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$(deb_root)/usr/lib/x86_64-linux-gnu
+	export LD_LIBRARY_PATH
 	mkdir -p "$DIR"
 	cat >"$DIR/pgbouncer.ini" <<INI
 [databases]

@@ -38,7 +38,7 @@ YAML
 		fi
 		DATA_SOURCE_NAME="host=127.0.0.1 port=$pgport user=$user password=$pw dbname=postgres sslmode=disable" \
 			start_daemon $NAME-$which setpriv --reuid=postgres --regid=postgres --init-groups \
-			"$BIN" --web.listen-address=127.0.0.1:$port --extend.query-path="$DIR/queries.yaml" --log.level=warn
+			"$BIN" --web.listen-address="127.0.0.1:$port" --extend.query-path="$DIR/queries.yaml" --log.level=warn
 		wait_http "http://127.0.0.1:$port/metrics" 20 || { tail -n 20 "$FRAISEQL_ENV_DIR/$NAME-$which.log" >&2; die "postgres_exporter ($which) not answering"; }
 	done
 	;;

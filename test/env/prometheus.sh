@@ -25,7 +25,8 @@ YAML
 		--storage.tsdb.path="$data/tsdb" \
 		--storage.tsdb.retention.time=1d \
 		--web.listen-address="127.0.0.1:$port" \
-		--web.enable-remote-write-receiver
+		--web.enable-remote-write-receiver \
+		--enable-feature=exemplar-storage
 	wait_http "http://127.0.0.1:$port/-/ready" 60 || die "prometheus not ready on port $port (log: $FRAISEQL_ENV_DIR/$name.log)"
 	log "prometheus ready on 127.0.0.1:$port"
 }

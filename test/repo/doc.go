@@ -1,3 +1,4 @@
 // Package repo holds fast checks of the repository's build files: the Dockerfile, the ocb
-// manifest and go.mod. They need no binary and no services, so they run in `go test ./...`.
+// manifest and go.mod. They need no binary and no services; `make test-unit` runs them
+// (test/ is its own Go module, so `cd test && go test ./...`).
 package repo

@@ -18,7 +18,9 @@ func nabDir(t *testing.T) string {
 func TestJSONAndFilesList(t *testing.T) {
 	dir := nabDir(t)
 	list := filepath.Join(t.TempDir(), "list")
-	os.WriteFile(list, []byte("realKnownCause/nyc_taxi.csv\n# comment\nrealTweets/Twitter_volume_AAPL.csv\n"), 0o600)
+	if err := os.WriteFile(list, []byte("realKnownCause/nyc_taxi.csv\n# comment\nrealTweets/Twitter_volume_AAPL.csv\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
 	if err := run([]string{"-nab", dir, "-files", list, "-json", "-threshold", "sweep"}, &out); err != nil {
 		t.Fatal(err)
@@ -63,7 +65,9 @@ func TestBadFlags(t *testing.T) {
 func TestCrossValidationOutput(t *testing.T) {
 	dir := nabDir(t)
 	list := filepath.Join(t.TempDir(), "list")
-	os.WriteFile(list, []byte("artificialWithAnomaly/art_daily_jumpsup.csv\nartificialNoAnomaly/art_daily_no_noise.csv\nrealAdExchange/exchange-2_cpc_results.csv\n"), 0o600)
+	if err := os.WriteFile(list, []byte("artificialWithAnomaly/art_daily_jumpsup.csv\nartificialNoAnomaly/art_daily_no_noise.csv\nrealAdExchange/exchange-2_cpc_results.csv\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
 	if err := run([]string{"-nab", dir, "-files", list, "-cv", "category"}, &out); err != nil {
 		t.Fatal(err)

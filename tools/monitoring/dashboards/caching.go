@@ -24,7 +24,7 @@ func CachingPerformance() (dashboard.Dashboard, error) {
 		WithPanel(ts("Share of requests within 150 ms", "percentunit", 12, 8,
 			q("A", `graphql:http_requests_within_150ms:ratio_rate5m{job=~"$job"}`, "{{job}}"))).
 		WithPanel(ts("Serialization P95", "s", 12, 8,
-			q("A", `histogram_quantile(0.95, sum by (graphql_operation_type, le) (rate(graphql_response_serialization_duration_seconds_bucket{`+appSel+`}[$__rate_interval])))`, "{{graphql_operation_type}}"))).
+			qx("A", `histogram_quantile(0.95, sum by (graphql_operation_type, le) (rate(graphql_response_serialization_duration_seconds_bucket{`+appSel+`}[$__rate_interval])))`, "{{graphql_operation_type}}"))).
 		WithPanel(ts("Query complexity P50 / P95", "short", 12, 8,
 			q("A", `histogram_quantile(0.5, sum by (le) (rate(graphql_query_complexity_bucket{`+appSel+`}[$__rate_interval])))`, "p50"),
 			q("B", `histogram_quantile(0.95, sum by (le) (rate(graphql_query_complexity_bucket{`+appSel+`}[$__rate_interval])))`, "p95"))).

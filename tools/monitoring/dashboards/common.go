@@ -60,6 +60,7 @@ func tempoDS() common.DataSourceRef {
 // vars names the series the job and instance variables read their values from.
 type vars struct {
 	jobFrom string // a selector, e.g. http_server_request_duration_seconds_count
+	role    bool   // add the collector-role variable (agent, gateway, pgstats) for roleSel
 	extra   []cog.Builder[dashboard.VariableModel]
 }
 
@@ -82,7 +83,13 @@ func newDashboard(uid, title, description string, v vars) *dashboard.DashboardBu
 			Label("Prometheus").Type("prometheus").
 			Current(dashboard.VariableOption{Text: dashboard.StringOrArrayOfString{String: cog.ToPtr("Prometheus")}, Value: dashboard.StringOrArrayOfString{String: cog.ToPtr(PrometheusUID)}})).
 		WithVariable(queryVar("job", "Job", fmt.Sprintf("label_values(%s, job)", v.jobFrom))).
-		WithVariable(queryVar("instance", "Instance", fmt.Sprintf("label_values(%s{job=~\"$job\"}, instance)", v.jobFrom)))
+		WithVariable(queryVar("instance", "Instance", fmt.Sprintf("label_values(%s{job=~\"$job\"}, instance)", v.jobFrom))).
+		Annotation(alertAnnotation()).
+		Annotation(deployAnnotation()).
+		Annotation(collectorRestartAnnotation())
+	if v.role {
+		b = b.WithVariable(roleVar())
+	}
 	for _, e := range v.extra {
 		b = b.WithVariable(e)
 	}
@@ -105,6 +112,12 @@ func queryVar(name, label, query string) *dashboard.QueryVariableBuilder {
 // q is a Prometheus range query; every target gets an explicit refId.
 func q(ref, expr, legend string) *prometheus.DataqueryBuilder {
 	return prometheus.NewDataqueryBuilder().RefId(ref).Expr(expr).LegendFormat(legend).Range().Datasource(promDS())
+}
+
+// qx is a range query that also asks for exemplars (trace ids of the span_metrics and SDK
+// histograms); only raw histogram buckets carry them, recording rules do not.
+func qx(ref, expr, legend string) *prometheus.DataqueryBuilder {
+	return q(ref, expr, legend).Exemplar(true)
 }
 
 // qi is an instant Prometheus query (stat and table panels).
@@ -225,3 +238,60 @@ const (
 	appSel    = `job=~"$job", instance=~"$instance"`
 	serverSel = `job=~"$job", span_kind="SPAN_KIND_SERVER"`
 )
+
+// roleVar picks the collector role; collector panels select job=~"otelcol-$role" (roleSel).
+func roleVar() *dashboard.CustomVariableBuilder {
+	return dashboard.NewCustomVariableBuilder("role").
+		Label("Collector role").
+		Description("otelcol-fraiseql role: agent (one per node), gateway (replicas), pgstats (the PostgreSQL scraper)").
+		Values(dashboard.StringOrMap{String: cog.ToPtr("agent,gateway,pgstats")}).
+		Multi(true).
+		IncludeAll(true).
+		AllValue(".+").
+		Current(dashboard.VariableOption{Text: dashboard.StringOrArrayOfString{String: cog.ToPtr("All")}, Value: dashboard.StringOrArrayOfString{String: cog.ToPtr("$__all")}})
+}
+
+// roleSel selects the collectors' own telemetry of the roles picked in $role.
+const roleSel = `job=~"otelcol-$role", instance=~"$instance"`
+
+// alertAnnotation marks when alerts start and stop firing (ALERTS_FOR_STATE holds the
+// activation time of pending and firing alerts; ALERTS{alertstate="firing"} their span).
+func alertAnnotation() *dashboard.AnnotationQueryBuilder {
+	return dashboard.NewAnnotationQueryBuilder().
+		Name("Alerts firing").
+		Datasource(promDS()).
+		Enable(true).
+		IconColor("red").
+		Expr(`max by (alertname, severity) (ALERTS{alertstate="firing"})`).
+		Step("60s").
+		TitleFormat("{{alertname}}").
+		TextFormat("severity {{severity}}: see docs/runbooks/{{alertname}}.md").
+		TagKeys("alertname,severity")
+}
+
+// deployAnnotation marks a new service version: a (job, service_version) pair that did not
+// exist 10 minutes earlier.
+func deployAnnotation() *dashboard.AnnotationQueryBuilder {
+	return dashboard.NewAnnotationQueryBuilder().
+		Name("Deploys").
+		Datasource(promDS()).
+		Enable(true).
+		IconColor("blue").
+		Expr(`count by (job, service_version) (target_info{service_version!=""}) unless count by (job, service_version) (target_info{service_version!=""} offset 10m)`).
+		Step("60s").
+		TitleFormat("deploy {{job}} {{service_version}}").
+		TagKeys("job,service_version")
+}
+
+// collectorRestartAnnotation marks collector (re)starts: otelcol_process_uptime resets.
+func collectorRestartAnnotation() *dashboard.AnnotationQueryBuilder {
+	return dashboard.NewAnnotationQueryBuilder().
+		Name("Collector restarts").
+		Datasource(promDS()).
+		Enable(true).
+		IconColor("orange").
+		Expr(`resets(otelcol_process_uptime[2m]) > 0`).
+		Step("60s").
+		TitleFormat("collector restart {{job}} {{instance}}").
+		TagKeys("job,instance")
+}

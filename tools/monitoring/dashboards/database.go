@@ -32,7 +32,7 @@ func Database() (dashboard.Dashboard, error) {
 		WithPanel(ts("Waiting for a connection", "short", 8, 8,
 			q("A", `sum by (job, db_client_connection_pool_name) (db_client_connection_pending_requests{`+appSel+`})`, "{{job}} {{db_client_connection_pool_name}}"))).
 		WithPanel(ts("Query duration P95 by operation", "s", 8, 8,
-			q("A", `histogram_quantile(0.95, sum by (db_operation_name, le) (rate(db_client_operation_duration_seconds_bucket{`+appSel+`}[$__rate_interval])))`, "{{db_operation_name}}"))).
+			qx("A", `histogram_quantile(0.95, sum by (db_operation_name, le) (rate(db_client_operation_duration_seconds_bucket{`+appSel+`}[$__rate_interval])))`, "{{db_operation_name}}"))).
 		WithRow(row("PostgreSQL")).
 		WithPanel(ts("Connections by state", "short", 8, 8,
 			q("A", `sum by (postgresql_server_name, postgresql_connection_state) (postgresql_connection_count{`+pgSel+`})`, "{{postgresql_server_name}} {{postgresql_connection_state}}"),

@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
 	th "github.com/fraiseql/otelcol-fraiseql/tools/monitoring/thresholds"
@@ -39,5 +40,11 @@ func ExecutiveSummary() (dashboard.Dashboard, error) {
 			q("A", `sum by (job) (graphql:http_requests:rate5m{job=~"$job"})`, "{{job}}"))).
 		WithPanel(ts("Alerts firing by severity", "short", 12, 8,
 			q("A", `count by (severity) (ALERTS{alertstate="firing"})`, "{{severity}}"))).
+		WithRow(row("Cost of observability (estimated)")).
+		WithPanel(st("Observability cost per day (est.)", "currencyUSD", 6, 8, nil,
+			qi("A", `sum(observability:cost_usd:per_day)`, "USD/day")).Decimals(2)).
+		WithPanel(ts("Observability cost per day by signal (est.)", "currencyUSD", 18, 8,
+			q("A", `sum by (signal) (observability:cost_usd:per_day)`, "{{signal}}")).
+			Stacking(common.NewStackingConfigBuilder().Mode(common.StackingModeNormal))).
 		Build()
 }

@@ -13,6 +13,9 @@ func Render(s Spec) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.File, err)
 	}
+	if err := applyDocs(&d); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.File, err)
+	}
 	var id uint32
 	for i := range d.Panels {
 		if p := d.Panels[i].Panel; p != nil {

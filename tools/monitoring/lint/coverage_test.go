@@ -108,6 +108,8 @@ type incidentRule struct {
 	Severity  string            `yaml:"severity"`
 	Labels    map[string]string `yaml:"labels"`
 	Metric    string            `yaml:"metric"`
+	Desc      string            `yaml:"description"`
+	Runbook   string            `yaml:"runbook_url"`
 	Threshold *float64          `yaml:"threshold"`
 }
 
@@ -302,6 +304,19 @@ func TestOnePathPerAlert(t *testing.T) {
 	for _, r := range incidentRules(t) {
 		if f, ok := prom[r.Name]; ok {
 			t.Errorf("%s is raised by Prometheus (%s) and by the incident exporter (%s): keep one owner", r.Name, f, r.File)
+		}
+	}
+}
+
+// Incident rules' notifications carry a runbook link and a first action (their description;
+// the notification templates print it), like the Prometheus rules' first_action annotation.
+func TestIncidentRulesCarryRunbookAndFirstAction(t *testing.T) {
+	for _, r := range incidentRules(t) {
+		if want := runbookBase + r.Name + ".md"; r.Runbook != want {
+			t.Errorf("%s: incident rule %s runbook_url %q, want %q", r.File, r.Name, r.Runbook, want)
+		}
+		if !strings.HasPrefix(r.Desc, "First action: ") {
+			t.Errorf("%s: incident rule %s: description must start with \"First action: \" (got %q)", r.File, r.Name, r.Desc)
 		}
 	}
 }

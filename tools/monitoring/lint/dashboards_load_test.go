@@ -10,6 +10,7 @@ type target struct {
 	RefID      string `json:"refId"`
 	Expr       string `json:"expr"`
 	Query      string `json:"query"`
+	Exemplar   bool   `json:"exemplar"`
 	Datasource *struct {
 		Type string `json:"type"`
 		UID  string `json:"uid"`
@@ -24,6 +25,11 @@ type panel struct {
 		Type string `json:"type"`
 		UID  string `json:"uid"`
 	} `json:"datasource"`
+	Description string `json:"description"`
+	Links       []struct {
+		Title string `json:"title"`
+		URL   string `json:"url"`
+	} `json:"links"`
 	Targets     []target `json:"targets"`
 	Panels      []panel  `json:"panels"`
 	FieldConfig *struct {
@@ -34,10 +40,16 @@ type panel struct {
 }
 
 type board struct {
-	File       string
-	UID        string  `json:"uid"`
-	Title      string  `json:"title"`
-	Panels     []panel `json:"panels"`
+	File        string
+	UID         string  `json:"uid"`
+	Title       string  `json:"title"`
+	Panels      []panel `json:"panels"`
+	Annotations struct {
+		List []struct {
+			Name string `json:"name"`
+			Expr string `json:"expr"`
+		} `json:"list"`
+	} `json:"annotations"`
 	Templating struct {
 		List []struct {
 			Name  string `json:"name"`

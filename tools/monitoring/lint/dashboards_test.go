@@ -104,6 +104,10 @@ func TestDashboardInvariants(t *testing.T) {
 				if p.Datasource.UID != dashboards.LokiUID {
 					t.Errorf("%s: loki uid %q", where, p.Datasource.UID)
 				}
+			case dashboards.VictoriaLogsType:
+				if p.Datasource.UID != dashboards.VictoriaLogsUID {
+					t.Errorf("%s: victorialogs uid %q", where, p.Datasource.UID)
+				}
 			case "tempo":
 				if p.Datasource.UID != dashboards.TempoUID {
 					t.Errorf("%s: tempo uid %q", where, p.Datasource.UID)

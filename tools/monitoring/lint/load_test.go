@@ -21,7 +21,10 @@ var root = filepath.Join("..", "..", "..")
 
 func repo(p ...string) string { return filepath.Join(append([]string{root}, p...)...) }
 
-var promParser = parser.NewParser(parser.Options{})
+// promParser parses PromQL as Prometheus 2.x serves it. Experimental functions are on only for
+// double_exponential_smoothing, the Prometheus 3 name of 2.x's holt_winters (promQL renames
+// it); the shipped Prometheus (2.42 / 2.55) knows only holt_winters.
+var promParser = parser.NewParser(parser.Options{EnableExperimentalFunctions: true})
 
 // rule is one rule with where it came from and its parsed expression.
 type rule struct {
@@ -107,6 +110,7 @@ var grafanaVar = regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*(?::[a-z]+)?\}?`
 // durations, other variables a placeholder value.
 func promQL(expr string) string {
 	r := strings.NewReplacer("$__rate_interval", "5m", "${__rate_interval}", "5m", "$__interval", "1m", "${__interval}", "1m", "$__range", "1h", "${__range}", "1h")
+	expr = strings.ReplaceAll(expr, "holt_winters(", "double_exponential_smoothing(")
 	return grafanaVar.ReplaceAllString(r.Replace(expr), "placeholder")
 }
 

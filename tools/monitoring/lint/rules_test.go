@@ -51,7 +51,8 @@ func TestAlertsCarryRequiredFields(t *testing.T) {
 		if a, ok := r.Labels["action"]; ok && a != "ticket" {
 			t.Errorf("%s: action %q (only ticket is routed)", where, a)
 		}
-		for _, k := range []string{"summary", "description", "runbook_url"} {
+		// first_action: the notification templates print it next to the runbook link.
+		for _, k := range []string{"summary", "description", "first_action", "runbook_url"} {
 			if strings.TrimSpace(r.Annotations[k]) == "" {
 				t.Errorf("%s: annotation %s missing", where, k)
 			}

@@ -8,6 +8,13 @@ const (
 	// ErrorRatio is the 5xx ratio of GraphQLHighErrorRate, and the error budget of the 99.8%
 	// availability SLO (1 - 0.998).
 	ErrorRatio = 0.002
+	// ErrorObjective is the error-rate objective drawn on the error panels (0.1 %): half the
+	// alert threshold, so the line shows the target, the alert the budget burn.
+	ErrorObjective = 0.001
+	// ApdexSeconds is the Apdex target T (satisfied under T, tolerating under 4T, bounded by
+	// the nearest bucket at or below 4T: 0.5 s).
+	ApdexSeconds           = 0.15
+	ApdexToleratingSeconds = 0.5
 	// LatencyP95Seconds is the P95 objective (an exact bucket bound of every latency histogram).
 	LatencyP95Seconds = 0.15
 	// CacheHitRatio is the minimum cache hit ratio.

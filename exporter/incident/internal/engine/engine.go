@@ -8,8 +8,6 @@ package engine
 
 import (
 	"container/list"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/fraiseql/otelcol-fraiseql/exporter/incident/internal/alert"
@@ -86,11 +84,16 @@ type Recorder interface {
 type nopRecorder struct{}
 
 func (nopRecorder) Transition(string, string, string) {}
-func (nopRecorder) Suppressed(string)                 {}
-func (nopRecorder) Dropped(string, string)            {}
-func (nopRecorder) TemplateError(string)              {}
-func (nopRecorder) Evicted(string)                    {}
-func (nopRecorder) Rejected(string)                   {}
+
+func (nopRecorder) Suppressed(string) {}
+
+func (nopRecorder) Dropped(string, string) {}
+
+func (nopRecorder) TemplateError(string) {}
+
+func (nopRecorder) Evicted(string) {}
+
+func (nopRecorder) Rejected(string) {}
 
 // Config of an engine.
 type Config struct {
@@ -118,13 +121,6 @@ type Incident struct {
 
 // Rule returns the incident's rule.
 func (i *Incident) Rule() *Rule { return i.rule }
-
-type group struct {
-	key     string
-	route   int
-	members map[string]struct{}
-	next    time.Time
-}
 
 // Engine is the incident brain. Not safe for concurrent use.
 type Engine struct {
@@ -285,26 +281,6 @@ func (e *Engine) apply(i *Incident, c state.Change, data func() *rules.Data, now
 	e.amChanged = true
 }
 
-// join puts an incident into its groups on every route.
-func (e *Engine) join(i *Incident, now time.Time) {
-	if i.Alert.Status == alert.None {
-		return
-	}
-	for _, ri := range i.routes {
-		r := &e.cfg.Router.Routes[ri]
-		key := route.GroupKey(ri, r.GroupBy, i.Alert.Labels)
-		g := e.groups[key]
-		if g == nil {
-			g = &group{key: key, route: ri, members: map[string]struct{}{}, next: now.Add(r.GroupWait)}
-			e.groups[key] = g
-		}
-		g.members[i.Alert.Fingerprint] = struct{}{}
-	}
-	if len(i.routes) == 0 && (i.Alert.Status.Open()) {
-		e.rec.Suppressed("unrouted")
-	}
-}
-
 // Tick advances every timer, flushes due groups and escalates.
 func (e *Engine) Tick(now time.Time) {
 	for fp, i := range e.inc {
@@ -325,182 +301,6 @@ func (e *Engine) Tick(now time.Time) {
 	e.escalate(now)
 }
 
-func (e *Engine) member(fp string) bool {
-	for _, g := range e.groups {
-		if _, ok := g.members[fp]; ok {
-			return true
-		}
-	}
-	return false
-}
-
-// destsFor lists the non-Alertmanager destinations of a route for an alert: the route's
-// own, plus escalation steps that are due (all of them when the alert is over, so
-// resolves reach everyone who was told).
-func (e *Engine) destsFor(r *route.Route, i *Incident, now time.Time) []string {
-	var out []string
-	add := func(names []string) {
-		for _, n := range names {
-			if d, ok := e.cfg.Dests[n]; ok && d.Kind != Alertmanager {
-				out = append(out, n)
-			}
-		}
-	}
-	add(r.To)
-	open := i.Alert.Status.Open()
-	for _, s := range r.Escalate {
-		if !open || now.Sub(i.Alert.StartsAt) >= s.After {
-			add(s.To)
-		}
-	}
-	return out
-}
-
-func (e *Engine) want(dest string, i *Incident, st alert.Status, groupKey string, repeat time.Duration, now time.Time) {
-	k := outbox.Key{Dest: dest, FP: i.Alert.Fingerprint}
-	told := e.out.Get(k) != nil
-	if !e.cfg.Dests[dest].chat() {
-		repeat = 0
-	}
-	switch e.out.Want(k, st, i.Alert, groupKey, now, repeat) {
-	case outbox.Cancelled:
-		e.rec.Suppressed("coalesced")
-	case outbox.Nothing:
-		if !told && st == alert.Resolved {
-			e.rec.Suppressed("grouped") // fired and cleared before anything was sent
-		}
-	}
-}
-
-func (e *Engine) flush(g *group, now time.Time) {
-	r := &e.cfg.Router.Routes[g.route]
-	next := now.Add(r.GroupInterval)
-	for fp := range g.members {
-		i := e.inc[fp]
-		if i == nil {
-			delete(g.members, fp)
-			continue
-		}
-		st := i.Alert.Status
-		if st == alert.None {
-			continue
-		}
-		if st.Open() {
-			if _, until, ok := route.Suppressing(e.cfg.Windows, i.Alert.Labels, now); ok {
-				e.rec.Suppressed("maintenance")
-				if until.Before(next) {
-					next = until
-				}
-				continue
-			}
-		}
-		for _, d := range e.destsFor(r, i, now) {
-			e.want(d, i, st, g.key, r.RepeatInterval, now)
-		}
-		if st == alert.Resolved {
-			delete(g.members, fp)
-		}
-	}
-	g.next = next
-}
-
-// escalate sends due escalation steps of open alerts without waiting for a group flush.
-func (e *Engine) escalate(now time.Time) {
-	for _, g := range e.groups {
-		r := &e.cfg.Router.Routes[g.route]
-		if len(r.Escalate) == 0 {
-			continue
-		}
-		for fp := range g.members {
-			i := e.inc[fp]
-			if i == nil || !i.Alert.Status.Open() {
-				continue
-			}
-			for _, step := range r.Escalate {
-				if now.Sub(i.Alert.StartsAt) < step.After {
-					continue
-				}
-				if _, _, ok := route.Suppressing(e.cfg.Windows, i.Alert.Labels, now); ok {
-					continue
-				}
-				for _, d := range step.To {
-					if dd, ok := e.cfg.Dests[d]; !ok || dd.Kind == Alertmanager {
-						continue
-					}
-					k := outbox.Key{Dest: d, FP: fp}
-					if sl := e.out.Get(k); sl != nil && (sl.Pending != nil || sl.Delivered.Open()) {
-						continue
-					}
-					e.want(d, i, i.Alert.Status, g.key, 0, now)
-				}
-			}
-		}
-	}
-}
-
-// GroupLabels are the labels of the group an entry was sent in.
-func (e *Engine) GroupLabels(groupKey string, a alert.Alert) map[string]string {
-	idx := strings.IndexByte(groupKey, '{')
-	ri, err := strconv.Atoi(groupKey[:max(idx, 0)])
-	if err != nil || ri < 0 || ri >= len(e.cfg.Router.Routes) {
-		return map[string]string{}
-	}
-	return route.GroupLabels(e.cfg.Router.Routes[ri].GroupBy, a.Labels)
-}
-
-// AMChanged reports (and clears) whether an alert changed since the last call, so the
-// Alertmanager workers can send at once instead of waiting for their resend interval.
-func (e *Engine) AMChanged() bool {
-	c := e.amChanged
-	e.amChanged = false
-	return c
-}
-
-// AMBatch lists what Alertmanager destination dest should hold now: open alerts with
-// endsAt = now + 4×resend (Prometheus' rule, so a missed re-send does not resolve them),
-// and alerts resolved within resolvedFor with their real endsAt. Maintenance windows do
-// not apply (Alertmanager has silences; an alert we stopped re-sending would auto-resolve).
-func (e *Engine) AMBatch(dest string, now time.Time, resend, resolvedFor time.Duration) []payload.AMItem {
-	var out []payload.AMItem
-	for _, i := range e.inc {
-		if !e.routedTo(i, dest, now) {
-			continue
-		}
-		switch {
-		case i.Alert.Status.Open():
-			act := alert.ActionTrigger
-			if i.Alert.Status == alert.Flapping {
-				act = alert.ActionFlapping
-			}
-			out = append(out, payload.AMItem{Item: payload.Item{Action: act, Alert: i.Alert}, EndsAt: now.Add(4 * resend)})
-		case i.Alert.Status == alert.Resolved && now.Sub(i.Alert.EndsAt) <= resolvedFor && i.Alert.Episode > 0:
-			out = append(out, payload.AMItem{Item: payload.Item{Action: alert.ActionResolve, Alert: i.Alert}, EndsAt: i.Alert.EndsAt})
-		}
-	}
-	return out
-}
-
-func (e *Engine) routedTo(i *Incident, dest string, now time.Time) bool {
-	for _, ri := range i.routes {
-		r := &e.cfg.Router.Routes[ri]
-		for _, d := range r.To {
-			if d == dest {
-				return true
-			}
-		}
-		for _, s := range r.Escalate {
-			if !i.Alert.StartsAt.IsZero() && now.Sub(i.Alert.StartsAt) >= s.After {
-				for _, d := range s.To {
-					if d == dest {
-						return true
-					}
-				}
-			}
-		}
-	}
-	return false
-}
-
 // Counts are the number of incidents per (rule, severity, phase, flapping).
 type Counts map[CountKey]int
 
@@ -518,63 +318,3 @@ func (e *Engine) Counts() Counts {
 	}
 	return c
 }
-
-// TakeDirty returns incidents changed since the last call (nil: deleted) and dirty slots.
-func (e *Engine) TakeDirty() (map[string]*Incident, map[outbox.Key]*outbox.Slot) {
-	var incs map[string]*Incident
-	if len(e.dirty) > 0 {
-		incs = make(map[string]*Incident, len(e.dirty))
-		for fp := range e.dirty {
-			i := e.inc[fp]
-			if i != nil {
-				i.savedSeen = i.M.LastSeen
-			}
-			incs[fp] = i
-		}
-		clear(e.dirty)
-	}
-	return incs, e.out.TakeDirty()
-}
-
-// Restore loads an incident read from storage. An incident whose rule no longer exists is
-// resolved (so destinations that were told get a resolve). Open incidents restart their
-// inactivity clock at now: the collector saw nothing while it was down, which is not
-// evidence that the problem went away.
-func (e *Engine) Restore(i *Incident, now time.Time) {
-	r := e.byName[i.Alert.Rule]
-	if r == nil {
-		r = &Rule{Name: i.Alert.Rule, Severity: i.Alert.Severity, Params: state.Params{Inactivity: time.Minute}}
-		if i.M.Phase.Open() || i.M.Phase == state.Pending {
-			i.M.Phase, i.M.EndsAt, i.M.LastChange, i.M.Flapping = state.Resolved, now, now, false
-			i.Alert.EndsAt, i.Alert.Status = now, alert.Resolved
-			e.dirty[i.Alert.Fingerprint] = struct{}{}
-		}
-	}
-	i.rule = r
-	if i.Alert.Labels == nil {
-		i.Alert.Labels = map[string]string{}
-	}
-	// Static labels follow the current configuration (a restart may add a team label).
-	for k, v := range r.Labels {
-		i.Alert.Labels[k] = v
-	}
-	i.routes = e.cfg.Router.Match(i.Alert.Labels)
-	if i.M.Phase.Open() && i.M.LastSeen.Before(now) {
-		i.M.LastSeen = now
-	}
-	i.savedSeen = i.M.LastSeen
-	if old := e.inc[i.Alert.Fingerprint]; old != nil {
-		e.lru.Remove(old.lru)
-	}
-	e.inc[i.Alert.Fingerprint] = i
-	i.lru = e.lru.PushBack(i)
-	// Rejoin groups when destinations may need to hear about it: open, or resolved while
-	// some destination still holds it open (slots are restored first).
-	if i.Alert.Status.Open() || (i.Alert.Status == alert.Resolved && e.out.Holds(i.Alert.Fingerprint)) {
-		e.join(i, now)
-	}
-	e.amChanged = true
-}
-
-// RestoreSlot loads an outbox slot read from storage.
-func (e *Engine) RestoreSlot(k outbox.Key, s *outbox.Slot) { e.out.Restore(k, s) }

@@ -227,13 +227,20 @@ func TestClassifyRetryAfterBackoffBucket(t *testing.T) {
 	if n := b.Next(now, 1, 0, false, 30*time.Second); !n.Equal(now.Add(30 * time.Second)) {
 		t.Error("floor not used")
 	}
-	jb := Backoff{Initial: 10 * time.Second, Max: time.Minute}
+	jb := Backoff{Initial: 10 * time.Second, Max: time.Minute, Randomization: 0.5}
 	for i := 0; i < 100; i++ {
 		if d := jb.Delay(1); d < 5*time.Second || d >= 15*time.Second {
 			t.Fatalf("jitter out of range: %v", d)
 		}
 	}
-	bk := Bucket{Rate: 1, Burst: 2}
+	// configretry's multiplier: 1.5 from 2 s, capped at 10 s.
+	mb := Backoff{Initial: 2 * time.Second, Max: 10 * time.Second, Multiplier: 1.5, Jitter: func() float64 { return 1 }}
+	for i, w := range []time.Duration{2000, 3000, 4500, 6750, 10000, 10000} {
+		if d := mb.Delay(i + 1); d != w*time.Millisecond {
+			t.Errorf("multiplier 1.5: Delay(%d) = %v want %v", i+1, d, w*time.Millisecond)
+		}
+	}
+	bk := NewBucket(1, 2)
 	ok1, _ := bk.Take(now)
 	ok2, _ := bk.Take(now)
 	ok3, at := bk.Take(now)
@@ -242,5 +249,8 @@ func TestClassifyRetryAfterBackoffBucket(t *testing.T) {
 	}
 	if ok, _ := bk.Take(now.Add(time.Second)); !ok {
 		t.Fatal("bucket refill")
+	}
+	if ok, _ := NewBucket(0, 0).Take(now); !ok {
+		t.Fatal("rate 0 is unlimited")
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Classify maps an HTTP status to a delivery result (err != nil: a network error).
@@ -54,26 +56,35 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return min(max(d, MinRetryAfter), MaxRetryAfter), true
 }
 
-// Backoff is jittered exponential backoff without a give-up (the caller enforces max_age).
+// Backoff is exponential backoff with configretry.BackOffConfig's semantics (Initial,
+// multiplied by Multiplier after each failure up to Max, each wait randomized by
+// +-Randomization) and no give-up: the caller enforces max_age.
 type Backoff struct {
-	Initial time.Duration
-	Max     time.Duration
-	// Jitter draws a factor in [0.5, 1.5); nil uses math/rand.
+	Initial       time.Duration
+	Max           time.Duration
+	Multiplier    float64 // <= 1 is 2
+	Randomization float64 // in [0, 1)
+	// Jitter returns the factor a wait is multiplied by; nil draws it uniformly from
+	// [1-Randomization, 1+Randomization).
 	Jitter func() float64
 }
 
 // Delay before attempt number attempts+1 (attempts >= 1 failed so far).
 func (b Backoff) Delay(attempts int) time.Duration {
-	d := b.Initial
-	for i := 1; i < attempts && d < b.Max; i++ {
-		d *= 2
+	m := b.Multiplier
+	if m <= 1 {
+		m = 2
 	}
-	d = min(d, b.Max)
-	j := 0.5 + rand.Float64()
+	d := float64(b.Initial)
+	for i := 1; i < attempts && d < float64(b.Max); i++ {
+		d *= m
+	}
+	d = min(d, float64(b.Max))
+	j := 1 - b.Randomization + 2*b.Randomization*rand.Float64()
 	if b.Jitter != nil {
 		j = b.Jitter()
 	}
-	return time.Duration(float64(d) * j)
+	return time.Duration(d * j)
 }
 
 // Next is when to retry after a transient failure: the Retry-After when the destination
@@ -87,31 +98,29 @@ func (b Backoff) Next(now time.Time, attempts int, retryAfter time.Duration, has
 	return now.Add(max(d, floor))
 }
 
-// Bucket is a token bucket: Rate tokens per second up to Burst.
+// Bucket is a token bucket of Rate tokens per second up to Burst (golang.org/x/time/rate,
+// driven by the caller's clock). Rate <= 0 is unlimited.
 type Bucket struct {
-	Rate   float64
-	Burst  float64
-	tokens float64
-	last   time.Time
+	lim *rate.Limiter
+}
+
+// NewBucket makes a bucket that starts full.
+func NewBucket(perSecond float64, burst int) Bucket {
+	if perSecond <= 0 {
+		return Bucket{}
+	}
+	return Bucket{lim: rate.NewLimiter(rate.Limit(perSecond), max(burst, 1))}
 }
 
 // Take takes one token at now; when none is left it returns the time one will be.
-func (b *Bucket) Take(now time.Time) (bool, time.Time) {
-	if b.Rate <= 0 {
+func (b Bucket) Take(now time.Time) (bool, time.Time) {
+	if b.lim == nil {
 		return true, now
 	}
-	if b.last.IsZero() {
-		b.tokens = b.Burst
-	} else if el := now.Sub(b.last).Seconds(); el > 0 {
-		b.tokens = min(b.Burst, b.tokens+el*b.Rate)
+	r := b.lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, now.Add(d)
 	}
-	if now.After(b.last) || b.last.IsZero() {
-		b.last = now
-	}
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, now
-	}
-	wait := time.Duration((1 - b.tokens) / b.Rate * float64(time.Second))
-	return false, now.Add(wait)
+	return true, now
 }

@@ -102,7 +102,7 @@ func (r *Router) Match(labels map[string]string) []int {
 // GroupKey identifies the group of an alert on a route: the route index and the values
 // of its group_by labels (all labels for GroupAll), in a stable, quoted form.
 func GroupKey(route int, groupBy []string, labels map[string]string) string {
-	keys := groupBy
+	var keys []string
 	if len(groupBy) == 1 && groupBy[0] == GroupAll {
 		keys = make([]string, 0, len(labels))
 		for k := range labels {

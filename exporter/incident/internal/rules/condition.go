@@ -142,7 +142,7 @@ func ParseSeverity(s string) (int32, error) {
 		if n < 1 || n > 24 {
 			return 0, fmt.Errorf("severity number %d out of range 1-24", n)
 		}
-		return int32(n), nil
+		return int32(n), nil //nolint:gosec // G109: n is within 1-24 (checked above)
 	}
 	if b, ok := severityBase[t]; ok {
 		return b, nil

@@ -28,8 +28,10 @@
 // A second scorer, the resonance scorer (resonance.go, a causal and bounded
 // take on ARTime's adaptive resonance over windowed features), learns the
 // shapes of short downsampled windows; a window that resonates with none of
-// its categories scores FireLevel + (1 − FireLevel)·confidence, so it fires
-// at the configured threshold. The point's score is the larger of the two.
+// its categories scores DefaultThreshold + (1 − DefaultThreshold)·confidence:
+// it fires at the default threshold, and a stricter threshold keeps only the
+// confident failures (the score does not depend on the configured
+// threshold). The point's score is the larger of the two.
 //
 // State is a fixed ~3.4 KB per series (~300 bytes of envelopes, the rest
 // the resonance store). Time stamps are not used by the
@@ -60,7 +62,7 @@ type Config struct {
 	// Quiet is the number of points after a firing with scores capped below FireLevel.
 	Quiet int
 	// Resonance adds the resonance scorer (see resonance.go): a resonance
-	// failure scores FireLevel + (1 − FireLevel)·confidence.
+	// failure scores DefaultThreshold + (1 − DefaultThreshold)·confidence.
 	Resonance bool
 }
 
@@ -201,7 +203,7 @@ func (d *Detector) Update(_ int64, v float64) Result {
 	d.n++
 	if d.res != nil {
 		if c := d.res.update(v); c >= 0 {
-			if r := cfg.FireLevel + (1-cfg.FireLevel)*c; r > s {
+			if r := DefaultThreshold + (1-DefaultThreshold)*c; r > s {
 				s = math.Min(1, r)
 			}
 		}

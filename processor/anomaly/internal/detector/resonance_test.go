@@ -184,3 +184,55 @@ func TestResonanceHugeAndConstantValues(t *testing.T) {
 		}
 	}
 }
+
+// The resonance scorer's warm-up and block size follow Config.Warmup (the
+// processor's warmup_points): it trains after exactly Warmup points when
+// Warmup is a multiple of resWarmDS, with blocks of Warmup/resWarmDS points.
+func TestResonanceFollowsWarmup(t *testing.T) {
+	for _, w := range []int{1, 25, 50, 150, 300} {
+		cfg := DefaultConfig()
+		cfg.Warmup = w
+		d := New(cfg)
+		wantBlk := max(1, w/resWarmDS)
+		if d.res.blk != wantBlk {
+			t.Errorf("warm-up %d: block %d, want %d", w, d.res.blk, wantBlk)
+		}
+		ready := wantBlk * resWarmDS
+		for i := 0; i < ready; i++ {
+			if d.res.ready {
+				t.Fatalf("warm-up %d: resonance trained after %d points, want %d", w, i, ready)
+			}
+			d.Update(int64(i), float64(i%7))
+		}
+		if !d.res.ready {
+			t.Errorf("warm-up %d: resonance not trained after %d points", w, ready)
+		}
+	}
+}
+
+// A resonance failure scores the same whatever the configured threshold
+// (FireLevel): DefaultThreshold + (1 − DefaultThreshold)·confidence. So a
+// stricter threshold drops the less confident failures instead of every
+// failure being lifted to it.
+func TestResonanceScoreIndependentOfThreshold(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 5))
+	vals := make([]float64, 2000)
+	x := 0.0
+	for i := range vals {
+		x += rng.NormFloat64() // random walk: the first alert is a resonance failure of middling confidence
+		vals[i] = x
+	}
+	def := DefaultConfig()
+	env := def
+	env.Resonance = false
+	rs, re := feed(New(def), vals), feed(New(env), vals)
+	i := firstFire(rs, def.Warmup, len(vals), def.FireLevel)
+	if i < 0 || re[i].Score >= def.FireLevel || rs[i].Score > 0.9 {
+		t.Fatalf("test not discriminating: first alert at %d, score %v, envelopes alone %v", i, rs[i].Score, re[i].Score)
+	}
+	strict := def
+	strict.FireLevel = 0.9
+	if got := feed(New(strict), vals)[i].Score; got != rs[i].Score {
+		t.Errorf("failure at %d scores %v at threshold %v but %v at %v", i, rs[i].Score, def.FireLevel, got, strict.FireLevel)
+	}
+}

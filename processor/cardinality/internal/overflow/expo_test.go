@@ -17,8 +17,12 @@ func TestExpoMergeSameScale(t *testing.T) {
 	a := ExpoAgg{}
 	p := &Expo{Scale: 2, Pos: Buckets{Offset: 3, Counts: []uint64{1, 2}}, Count: 4, ZeroCount: 1}
 	q := &Expo{Scale: 2, Pos: Buckets{Offset: 1, Counts: []uint64{5}}, Neg: Buckets{Offset: -2, Counts: []uint64{1}}, Count: 6}
-	a.Add(p)
-	a.Add(q)
+	if err := a.Add(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Add(q); err != nil {
+		t.Fatal(err)
+	}
 	if a.E.Scale != 2 || a.E.Pos.Offset != 1 || len(a.E.Pos.Counts) != 4 || a.E.Pos.Counts[0] != 5 || a.E.Pos.Counts[2] != 1 || a.E.Pos.Counts[3] != 2 {
 		t.Fatalf("pos %+v", a.E.Pos)
 	}
@@ -29,8 +33,12 @@ func TestExpoMergeSameScale(t *testing.T) {
 
 func TestExpoMergeDownscales(t *testing.T) {
 	a := ExpoAgg{}
-	a.Add(&Expo{Scale: 3, Pos: Buckets{Offset: 8, Counts: []uint64{1, 1, 1, 1}}}) // idx 8..11
-	a.Add(&Expo{Scale: 1, Pos: Buckets{Offset: 2, Counts: []uint64{7}}})          // idx 2 at scale 1
+	if err := a.Add(&Expo{Scale: 3, Pos: Buckets{Offset: 8, Counts: []uint64{1, 1, 1, 1}}}); err != nil { // idx 8..11
+		t.Fatal(err)
+	}
+	if err := a.Add(&Expo{Scale: 1, Pos: Buckets{Offset: 2, Counts: []uint64{7}}}); err != nil { // idx 2 at scale 1
+		t.Fatal(err)
+	}
 	// At scale 1, indexes 8..11 become 2 (8>>2 .. 11>>2 = 2).
 	if a.E.Scale != 1 || a.E.Pos.Offset != 2 || len(a.E.Pos.Counts) != 1 || a.E.Pos.Counts[0] != 11 {
 		t.Fatalf("%+v", a.E)
@@ -44,8 +52,12 @@ func TestExpoMergeDownscales(t *testing.T) {
 
 func TestExpoMergeRespectsMaxBuckets(t *testing.T) {
 	a := ExpoAgg{MaxBuckets: 4}
-	a.Add(&Expo{Scale: 4, Pos: Buckets{Offset: 0, Counts: []uint64{1}}})
-	a.Add(&Expo{Scale: 4, Pos: Buckets{Offset: 100, Counts: []uint64{1}}})
+	if err := a.Add(&Expo{Scale: 4, Pos: Buckets{Offset: 0, Counts: []uint64{1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Add(&Expo{Scale: 4, Pos: Buckets{Offset: 100, Counts: []uint64{1}}}); err != nil {
+		t.Fatal(err)
+	}
 	if len(a.E.Pos.Counts) > 4 || bucketsTotal(a.E.Pos) != 2 {
 		t.Fatalf("scale %d pos %+v", a.E.Scale, a.E.Pos)
 	}

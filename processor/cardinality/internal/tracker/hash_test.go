@@ -72,7 +72,8 @@ func TestHashSpread(t *testing.T) {
 }
 
 func TestSeedsDiffer(t *testing.T) {
-	if setHash(NewHasher(), "a", "1") == setHash(NewHasher(), "a", "1") {
+	h1, h2 := NewHasher(), NewHasher()
+	if setHash(h1, "a", "1") == setHash(h2, "a", "1") {
 		t.Fatal("two hashers share a seed")
 	}
 }

@@ -76,8 +76,7 @@ func equalFold(s, w string) bool {
 	if len(s) != len(w) {
 		return false
 	}
-	work(len(w))
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); i++ { // callers count the work (it is bounded by len(w))
 		if lower(s[i]) != w[i] {
 			return false
 		}
@@ -92,8 +91,11 @@ func containsFold(s, w string) bool {
 	}
 	work(len(s))
 	for i := 0; i+len(w) <= len(s); i++ {
-		if lower(s[i]) == w[0] && equalFold(s[i:i+len(w)], w) {
-			return true
+		if lower(s[i]) == w[0] {
+			work(len(w))
+			if equalFold(s[i:i+len(w)], w) {
+				return true
+			}
 		}
 	}
 	return false

@@ -44,9 +44,9 @@ func matchEmail(s string, at int) (start, end int, ok bool) {
 	if i == at || s[at-1] == '.' {
 		return 0, 0, false
 	}
-	if i > 0 && s[i-1] == '@' {
-		return 0, 0, false // a second '@': not an address
-	}
+	// A local part glued to a previous '@' ("a@b.cc@d.ee", "x@y.zz%@d.ee") is taken as it is:
+	// the finding then overlaps the previous address and both are masked as one, so that
+	// redacting twice gives the same text as redacting once.
 	// Domain: ASCII labels first, so that text glued after an ASCII domain
 	// ("jane@example.com。") is not taken for its TLD; then labels with non-ASCII bytes
 	// (an internationalized domain).

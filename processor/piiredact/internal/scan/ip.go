@@ -50,7 +50,6 @@ func ipv6Candidate(s string, i int) (end int, ok bool) {
 	colons, decimal := 0, false
 	j := i
 	for j < len(s) && j-i <= 45 {
-		work(1)
 		c := s[j]
 		if c == ':' {
 			colons++
@@ -61,6 +60,7 @@ func ipv6Candidate(s string, i int) (end int, ok bool) {
 		}
 		j++
 	}
+	work(j - i + 1)
 	for j > i && (s[j-1] == '.' || (s[j-1] == ':' && (j-2 < i || s[j-2] != ':'))) {
 		j-- // a trailing '.' or a single trailing ':' (as in "addr: ") is punctuation
 	}

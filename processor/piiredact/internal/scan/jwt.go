@@ -83,8 +83,8 @@ func decodeB64URL(dst []byte, src string) (int, bool) {
 	n := 0
 	var acc uint32
 	bits := 0
+	work(len(src))
 	for k := 0; k < len(src); k++ {
-		work(1)
 		v := b64urlVal[src[k]]
 		if v < 0 {
 			return n, false

@@ -23,9 +23,7 @@ var DefaultSensitiveKeys = []string{
 // NewKeyMatcher builds a matcher over the default words plus extra (case-insensitive).
 func NewKeyMatcher(extra []string) *KeyMatcher {
 	m := &KeyMatcher{}
-	for _, w := range DefaultSensitiveKeys {
-		m.words = append(m.words, w)
-	}
+	m.words = append(m.words, DefaultSensitiveKeys...)
 	for _, w := range extra {
 		m.words = append(m.words, strings.ToLower(w))
 	}

@@ -35,7 +35,6 @@ func matchE164(s string, i int) (end int, ok bool) {
 	digits := g1
 	paren := false
 	for j < len(s) && digits <= 15 { // more than 15 digits: a list of numbers, stop looking
-		work(2)
 		k := j
 		if isPhoneSep(s[k]) {
 			k++

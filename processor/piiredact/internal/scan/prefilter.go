@@ -19,20 +19,36 @@ func (sc *Scanner) MayMatch(s string) bool {
 	}
 	seg := 0
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '.':
+		switch keyClass[s[i]] {
+		case kOther:
+			return true
+		case kDot:
 			seg = 0
-		case isLowerOrSep(c):
-			seg++
-			if seg >= 15 {
+			continue
+		case kG: // a GitLab token may start at a word start
+			if (i == 0 || s[i-1] == '.' || s[i-1] == '-') && (strings.HasPrefix(s[i:], "glpat-") || strings.HasPrefix(s[i:], "glrt-")) {
 				return true
 			}
-		default:
+		}
+		seg++
+		if seg >= 15 {
 			return true
 		}
 	}
-	return strings.Contains(s, "gl") && (strings.Contains(s, "glpat-") || strings.Contains(s, "glrt-"))
+	return false
 }
 
-func isLowerOrSep(c byte) bool { return c-'a' < 26 || c == '_' || c == '-' }
+const (
+	kOther uint8 = iota // anything a detector may need
+	kDot
+	kLower // a-z, '_', '-'
+	kG
+)
+
+var keyClass = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = kLower
+	}
+	t['_'], t['-'], t['.'], t['g'] = kLower, kLower, kDot, kG
+	return t
+}()

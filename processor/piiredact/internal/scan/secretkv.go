@@ -38,8 +38,8 @@ func matchKVSecret(s string, i, id int, markers *markerSet) (vs, ve int, ok bool
 	}
 	for j < len(s) && s[j] == ' ' {
 		j++
-		work(1)
 	}
+	work(j - id + 1)
 	if j >= len(s) || (s[j] != '=' && s[j] != ':') {
 		return 0, 0, false
 	}
@@ -47,10 +47,11 @@ func matchKVSecret(s string, i, id int, markers *markerSet) (vs, ve int, ok bool
 		return 0, 0, false
 	}
 	j++
+	k := j
 	for j < len(s) && s[j] == ' ' {
 		j++
-		work(1)
 	}
+	work(j - k)
 	var quote byte
 	if j < len(s) && (s[j] == '"' || s[j] == '\'') {
 		quote = s[j]
@@ -100,6 +101,7 @@ func secretValue(s string, j int, quote byte, minLen int, minEnt float64, marker
 // id the end of the word. It returns the credential bounds.
 func matchAuthScheme(s string, i, id int, markers *markerSet) (vs, ve int, ok bool) {
 	w := s[i:id]
+	work(12)
 	if !equalFold(w, "bearer") && !equalFold(w, "basic") {
 		return 0, 0, false
 	}
@@ -123,8 +125,11 @@ func hasSecretKeyWord(key string) bool {
 	work(len(key))
 	for k := 0; k < len(key); k++ {
 		for _, w := range keyWordsByFirst[key[k]] {
-			if len(key)-k >= len(w) && equalFold(key[k:k+len(w)], w) {
-				return true
+			if len(key)-k >= len(w) {
+				work(len(w))
+				if equalFold(key[k:k+len(w)], w) {
+					return true
+				}
 			}
 		}
 	}

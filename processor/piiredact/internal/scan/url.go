@@ -76,8 +76,8 @@ func matchQueryParam(s string, i int, markers *markerSet) (vs, ve int, ok bool) 
 	}
 	name := s[i:j]
 	hit := false
+	work(len(sensitiveParams) + 4*len(name)) // at most four parameters of one length
 	for _, p := range sensitiveParams {
-		work(1)
 		if equalFold(name, p) {
 			hit = true
 			break

@@ -21,7 +21,7 @@ var worstCases = []struct {
 	{"jwt", []string{"eyJhbGciOiJIUzI1NiJ9-", "eyJhbGciOiJIUzI1NiJ9.", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0-", "eyJ", "eyJa-"}},
 	{"secret", []string{"AKIA", "ghp_", "password=", "password ", "Bearer ", "-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN ", "sk-ant-", "xoxb-", "a ", "token: x1"}},
 	{"url", []string{"a://", "a://a@", "?token=", "&token=a", "x://x:", "a.", "https://u:p@"}},
-	{"markers", []string{"[HMAC:", "[REDACTED:email", "[REDACTED:email]", "[HMAC:email:0123456789abcdef]"}},
+	{"markers", []string{"[HMAC:", "[", "[R", "[REDACTED:", "[REDACTED:email", "[REDACTED:email]", "[HMAC:email:0123456789abcdef]"}},
 	{"mixed", fuzzSeeds},
 }
 

@@ -23,11 +23,12 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                        metric.Meter
-	mu                           sync.Mutex
-	registrations                []metric.Registration
-	ReceiverPgstatsConnects      metric.Int64Counter
-	ReceiverPgstatsQueriesFailed metric.Int64Counter
+	meter                         metric.Meter
+	mu                            sync.Mutex
+	registrations                 []metric.Registration
+	ReceiverPgstatsConnects       metric.Int64Counter
+	ReceiverPgstatsQueriesFailed  metric.Int64Counter
+	ReceiverPgstatsScrapeDuration metric.Float64Gauge
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -69,6 +70,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_receiver_pgstats_queries_failed",
 		metric.WithDescription("Monitoring queries that failed, by reason (privilege, timeout, error); their metrics are absent from that scrape. [Alpha]"),
 		metric.WithUnit("{query}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverPgstatsScrapeDuration, err = builder.meter.Float64Gauge(
+		"otelcol_receiver_pgstats_scrape_duration",
+		metric.WithDescription("How long the last scrape of each server took (connection included), like postgres_exporter's pg_exporter_last_scrape_duration_seconds; a slow database or monitoring query shows here before it times out. [Alpha]"),
+		metric.WithUnit("s"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

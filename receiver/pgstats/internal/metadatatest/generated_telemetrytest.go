@@ -52,3 +52,17 @@ func AssertEqualReceiverPgstatsQueriesFailed(t *testing.T, tt *componenttest.Tel
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
+
+func AssertEqualReceiverPgstatsScrapeDuration(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[float64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_receiver_pgstats_scrape_duration",
+		Description: "How long the last scrape of each server took (connection included), like postgres_exporter's pg_exporter_last_scrape_duration_seconds; a slow database or monitoring query shows here before it times out. [Alpha]",
+		Unit:        "s",
+		Data: metricdata.Gauge[float64]{
+			DataPoints: dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_receiver_pgstats_scrape_duration")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}

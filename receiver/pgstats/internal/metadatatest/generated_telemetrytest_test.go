@@ -21,11 +21,15 @@ func TestSetupTelemetry(t *testing.T) {
 	defer tb.Shutdown()
 	tb.ReceiverPgstatsConnects.Add(context.Background(), 1)
 	tb.ReceiverPgstatsQueriesFailed.Add(context.Background(), 1)
+	tb.ReceiverPgstatsScrapeDuration.Record(context.Background(), 1)
 	AssertEqualReceiverPgstatsConnects(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverPgstatsQueriesFailed(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverPgstatsScrapeDuration(t, testTel,
+		[]metricdata.DataPoint[float64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 
 	require.NoError(t, testTel.Shutdown(context.Background()))

@@ -164,17 +164,7 @@ type outage struct {
 
 func (o *outage) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		o.mu.Lock()
-		active := time.Now().Before(o.until)
-		code := http.StatusInternalServerError
-		if active {
-			o.refused++
-			o.n++
-			if o.status == "429" || (o.status == "mixed" && o.n%2 == 0) {
-				code = http.StatusTooManyRequests
-			}
-		}
-		o.mu.Unlock()
+		active, code := o.admit()
 		if !active {
 			next.ServeHTTP(w, r)
 			return
@@ -187,6 +177,32 @@ func (o *outage) wrap(next http.Handler) http.Handler {
 		w.WriteHeader(code)
 		_, _ = fmt.Fprintf(w, `{"status":"unavailable","message":"outage (incident-fakes)","code":%d}`, code)
 	})
+}
+
+// admit reports whether an outage is on and, if so, counts the refused request and picks
+// its status code.
+func (o *outage) admit() (bool, int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !time.Now().Before(o.until) {
+		return false, 0
+	}
+	o.refused++
+	o.n++
+	if o.status == "429" || (o.status == "mixed" && o.n%2 == 0) {
+		return true, http.StatusTooManyRequests
+	}
+	return true, http.StatusInternalServerError
+}
+
+// set starts an outage until `until` (zero: ends it).
+func (o *outage) set(until time.Time, status string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.until = until
+	if status != "" {
+		o.status, o.n = status, 0
+	}
 }
 
 func (o *outage) serve(w http.ResponseWriter, r *http.Request) {
@@ -206,13 +222,9 @@ func (o *outage) serve(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "status: 500, 429 or mixed", http.StatusBadRequest)
 			return
 		}
-		o.mu.Lock()
-		o.until, o.status, o.n = time.Now().Add(d), st, 0
-		o.mu.Unlock()
+		o.set(time.Now().Add(d), st)
 	case http.MethodDelete:
-		o.mu.Lock()
-		o.until = time.Time{}
-		o.mu.Unlock()
+		o.set(time.Time{}, "")
 	case http.MethodGet:
 	default:
 		http.Error(w, "GET, POST or DELETE", http.StatusMethodNotAllowed)
@@ -240,10 +252,14 @@ func (p *pingLog) record(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "body must be a JSON object", http.StatusBadRequest)
 		return
 	}
-	p.mu.Lock()
-	p.at = append(p.at, time.Now().UTC())
-	p.mu.Unlock()
+	p.add(time.Now().UTC())
 	w.WriteHeader(http.StatusOK)
+}
+
+func (p *pingLog) add(t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.at = append(p.at, t)
 }
 
 func (p *pingLog) list(w http.ResponseWriter, _ *http.Request) {

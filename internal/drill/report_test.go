@@ -1,0 +1,61 @@
+package drill
+
+import (
+	"testing"
+	"time"
+)
+
+func TestCount(t *testing.T) {
+	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	fire := map[string]any{"firing": "PostgresReplicationLagHigh postgresql_server_name=replica since ..."}
+	names := []string{"PostgresReplicationLagHigh"}
+	ev := []PDEvent{
+		{RoutingKey: "db", EventAction: "trigger", DedupKey: "old", Effect: "opened", CustomDetails: fire, ReceivedAt: at(-60)}, // before the drill
+		{RoutingKey: "db", EventAction: "trigger", DedupKey: "k1", Effect: "opened", CustomDetails: fire, ReceivedAt: at(50)},
+		{RoutingKey: "db", EventAction: "trigger", DedupKey: "k1", Effect: "deduplicated", CustomDetails: fire, ReceivedAt: at(110)},
+		{RoutingKey: "db", EventAction: "resolve", DedupKey: "k1", Effect: "resolved", ReceivedAt: at(300)},
+		{RoutingKey: "db", EventAction: "trigger", DedupKey: "k1", Effect: "opened", CustomDetails: fire, ReceivedAt: at(310)}, // paged again
+		{RoutingKey: "api", EventAction: "trigger", DedupKey: "k2", Effect: "opened", CustomDetails: fire, ReceivedAt: at(70)},
+	}
+	ev = append(ev, PDEvent{RoutingKey: "api", EventAction: "trigger", DedupKey: "k3", Effect: "opened", Summary: "GraphQL error budget", ReceivedAt: at(5)}) // an earlier fault's page
+	msgs := []SlackMessage{{ReceivedAt: at(-5)}, {ReceivedAt: at(55)}, {ReceivedAt: at(60)}}
+	c := Count(ev, msgs, t0, "db", names)
+	if c.PDEvents != 6 || c.OtherPages != 1 || c.Pages != 3 || c.PagesPerIncident["k1"] != 2 || c.DuplicatePages != 1 || c.WrongServicePages != 1 || c.SlackMessages != 2 {
+		t.Fatalf("%+v", c)
+	}
+	first, ok := FirstPage(ev, t0, names)
+	if !ok || first.DedupKey != "k1" || !first.ReceivedAt.Equal(at(50)) {
+		t.Fatalf("first page %+v", first)
+	}
+	if r, ok := Resolved(ev, "k1", at(50)); !ok || !r.Equal(at(300)) {
+		t.Fatalf("resolved %v %v", r, ok)
+	}
+	if c := Count(ev, nil, t0, "", names); c.WrongServicePages != 3 {
+		t.Fatalf("no page expected: every page is wrong, got %+v", c)
+	}
+}
+
+func TestGoal(t *testing.T) {
+	d := 45 * time.Second
+	if g := NewGoal("page", time.Minute, &d); !g.Met || *g.Actual != 45 {
+		t.Fatalf("%+v", g)
+	}
+	d = 61 * time.Second
+	if g := NewGoal("page", time.Minute, &d); g.Met {
+		t.Fatalf("%+v", g)
+	}
+	if g := NewGoal("page", time.Minute, nil); g.Met || g.Actual != nil {
+		t.Fatalf("never happened: %+v", g)
+	}
+}
+
+func TestSlackTitle(t *testing.T) {
+	m := SlackMessage{Text: "fallback", Attachments: []map[string]any{{"title": "[FIRING:1] HIGH X"}}}
+	if m.Title() != "[FIRING:1] HIGH X" {
+		t.Fatal(m.Title())
+	}
+	if (SlackMessage{Text: "t"}).Title() != "t" {
+		t.Fatal("text fallback")
+	}
+}
