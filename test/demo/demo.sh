@@ -632,7 +632,9 @@ usage() {
 	tree_ticks() { # PID: utime+stime of PID and its descendants
 		local all
 		all=$(ps -o pid= --ppid "$1" 2>/dev/null | xargs -r)
-		awk '{print $14+$15}' "/proc/$1/stat" $(for c in $all; do echo "/proc/$c/stat"; done) 2>/dev/null | paste -sd+ | bc
+		local files=("/proc/$1/stat") c
+		for c in $all; do files+=("/proc/$c/stat"); done
+		awk '{print $14+$15}' "${files[@]}" 2>/dev/null | paste -sd+ | bc
 	}
 	tree_rss() { # PID: resident KiB of PID and its children
 		ps -o rss= -p "$1" --ppid "$1" 2>/dev/null | paste -sd+ | bc
