@@ -331,6 +331,9 @@ scrape_configs:
   - job_name: otelcol-gateway
     static_configs:
       - targets: ['127.0.0.1:$P_G1_TELEMETRY', '127.0.0.1:$P_G2_TELEMETRY']
+  - job_name: otelcol-pgstats
+    static_configs:
+      - targets: ['127.0.0.1:$P_S_TELEMETRY']
   - job_name: otelcol-agent
     static_configs:
       - targets: ['127.0.0.1:$P_A_TELEMETRY']
