@@ -49,7 +49,7 @@ func Resources() (dashboard.Dashboard, error) {
 			q("A", `sum(otelcol:receiver_accepted:rate5m{job=~"otelcol-$role", signal="metrics"})`, "points/s"),
 			q("B", `holt_winters(sum(otelcol:receiver_accepted:rate5m{job=~"otelcol-$role", signal="metrics"})[6h:5m], 0.1, 0.5)`, "points/s smoothed (holt_winters)")), 'C',
 			func(b string) string {
-				return `sum(anomaly_` + b + `{anomaly_metric="traces.span.metrics.calls", ` + serverSel + `})`
+				return `sum(anomaly_` + b + `_per_second{anomaly_metric="traces.span.metrics.calls", ` + serverSel + `})`
 			})).
 		WithPanel(ts("Ingest series budget: admitted and forecast 7 days ahead", "short", 12, 8,
 			q("A", `sum by (job, instance) (otelcol_processor_cardinality_series_active{job=~"otelcol-$role"})`, "{{instance}} admitted"),

@@ -38,6 +38,8 @@ var emptyOK = map[string]string{
 	"infrastructure.json/incident: outbox depth": "no outbox destination in the shipped gateway (Alertmanager only)",
 }
 
+const vlogsKind = "victoriametrics-logs-datasource"
+
 // Fixed values for Grafana's built-in variables.
 var builtins = map[string]string{
 	"$__rate_interval": "5m",
@@ -72,6 +74,7 @@ func dashboardQueries(t *testing.T, root string) []panelQuery {
 					Type       string `json:"type"`
 					IncludeAll bool   `json:"includeAll"`
 					AllValue   string `json:"allValue"`
+					Query      any    `json:"query"`
 				} `json:"list"`
 			} `json:"templating"`
 		}
@@ -86,6 +89,9 @@ func dashboardQueries(t *testing.T, root string) []panelQuery {
 			val := ".*"
 			if v.IncludeAll && v.AllValue != "" {
 				val = v.AllValue
+			}
+			if v.Type == "textbox" { // free text: its default
+				val, _ = v.Query.(string)
 			}
 			vars["$"+v.Name], vars["${"+v.Name+"}"] = val, val
 		}
@@ -131,7 +137,7 @@ func dashboardQueries(t *testing.T, root string) []panelQuery {
 					if kind == "tempo" {
 						q = tg.Query
 					}
-					if kind == "prometheus" {
+					if kind == "prometheus" || kind == vlogsKind {
 						// longest names first ($instance before $in...)
 						keys := make([]string, 0, len(vars))
 						for k := range vars {
@@ -226,6 +232,16 @@ func panelHasData(q panelQuery, prom, logs, traces string) error {
 		}
 		if n == 0 {
 			return fmt.Errorf("empty: %s", q.query)
+		}
+		return nil
+	case vlogsKind:
+		// A LogsQL panel (VictoriaLogs' Grafana datasource): the query itself, over 15 minutes.
+		recs, err := logsQuery(logs, "_time:15m "+q.query, 5)
+		if err != nil {
+			return err
+		}
+		if len(recs) == 0 {
+			return fmt.Errorf("no result for LogsQL %q", q.query)
 		}
 		return nil
 	case "loki":
