@@ -370,7 +370,7 @@ func (r *resolver) Login(ctx context.Context, args struct{ Email, Password strin
 	if reason != "" {
 		r.s.authAttempt(ctx, telemetry.AuthSession, reason)
 		// The email in the message is PII on purpose: the agent's piiredact must remove it.
-		r.s.log.WarnContext(ctx, fmt.Sprintf("login failed for %s: %s", email, reason))
+		r.s.log.WarnContext(ctx, fmt.Sprintf("login failed for %s: %s", email, reason), authFailureLog(telemetry.AuthSession, reason)...)
 		return nil, newErr(CodeUnauthenticated, "invalid email or password")
 	}
 	r.s.authAttempt(ctx, telemetry.AuthSession, "")
