@@ -1,12 +1,11 @@
 package pgstats
 
 import (
-	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componenttest"
 
+	"github.com/fraiseql/otelcol-fraiseql/internal/factorytest"
 	"github.com/fraiseql/otelcol-fraiseql/receiver/pgstats/internal/metadata"
 )
 
@@ -14,25 +13,9 @@ import (
 // default config is a well-formed config struct, and Validate says what it lacks, if anything
 // (the default cannot guess what to watch).
 func TestFactory(t *testing.T) {
-	f := NewFactory()
-	if f.Type() != metadata.Type {
-		t.Fatalf("type %q, want %q", f.Type(), metadata.Type)
-	}
-	for signal, got := range map[string]component.StabilityLevel{"metrics": f.MetricsStability()} {
-		if got != component.StabilityLevelAlpha {
-			t.Errorf("%s stability %v, want alpha (metadata.yaml)", signal, got)
-		}
-	}
-	cfg := f.CreateDefaultConfig()
-	if err := componenttest.CheckConfigStruct(cfg); err != nil {
-		t.Fatal(err)
-	}
-	err := cfg.(interface{ Validate() error }).Validate()
-	const want = "at least one server must be configured" // empty: the default config is valid as it is
-	switch {
-	case want == "" && err != nil:
-		t.Fatalf("default config: %v", err)
-	case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
-		t.Fatalf("default config: error %v, want one containing %q", err, want)
-	}
+	factorytest.Check(t, NewFactory(), factorytest.Want{
+		Type:             metadata.Type,
+		Stability:        map[string]component.StabilityLevel{"metrics": component.StabilityLevelAlpha},
+		DefaultConfigErr: "at least one server must be configured",
+	})
 }

@@ -270,14 +270,16 @@ func alertAnnotation() *dashboard.AnnotationQueryBuilder {
 }
 
 // deployAnnotation marks a new service version: a (job, service_version) pair that did not
-// exist 10 minutes earlier.
+// exist 10 minutes earlier. It reads the request-duration SLI every service writes (the gateway
+// turns resource attributes into labels, so each series carries service_version); target_info
+// is not written (gateway.yaml, prometheus_remote_write: target_info disabled).
 func deployAnnotation() *dashboard.AnnotationQueryBuilder {
 	return dashboard.NewAnnotationQueryBuilder().
 		Name("Deploys").
 		Datasource(promDS()).
 		Enable(true).
 		IconColor("blue").
-		Expr(`count by (job, service_version) (target_info{service_version!=""}) unless count by (job, service_version) (target_info{service_version!=""} offset 10m)`).
+		Expr(`count by (job, service_version) (http_server_request_duration_seconds_count{service_version!=""}) unless count by (job, service_version) (http_server_request_duration_seconds_count{service_version!=""} offset 10m)`).
 		Step("60s").
 		TitleFormat("deploy {{job}} {{service_version}}").
 		TagKeys("job,service_version")

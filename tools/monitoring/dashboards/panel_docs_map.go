@@ -5,7 +5,7 @@ var panelDocs = map[string]panelDoc{
 	// ---- Service Health --------------------------------------------------------------------
 	"graphql-service-health/Requests/s": d("How much traffic the GraphQL service serves now (HTTP server requests, 5m rate).",
 		"follows the daily cycle; a drop to 0 means the service or its telemetry is down.", "GraphQLServiceDown"),
-	"graphql-service-health/Error ratio (5m)": d("Share of requests that failed: HTTP 5xx plus GraphQL errors returned with HTTP 200 (errors[] in the body), over 5 minutes.",
+	"graphql-service-health/Error ratio (5m)": d("Share of requests that failed: HTTP 5xx plus server faults reported in errors[] with HTTP 200 (the server span ends in ERROR; client errors such as bad input or a wrong password do not count), over 5 minutes.",
 		"below the 0.1 % objective; red above the 0.2 % alert threshold.", "GraphQLHighErrorRate", "GraphQLErrorBudgetBurnFast"),
 	"graphql-service-health/P95 latency (5m)": d("95th percentile of HTTP request duration over 5 minutes.",
 		"under 150 ms (the latency objective).", "GraphQLHighLatencyP95"),
@@ -77,7 +77,8 @@ var panelDocs = map[string]panelDoc{
 	"graphql-security/Rate-limit rejections per minute by policy": d("Rate-limit rejections per policy.", "under the dashed line.", "GraphQLRateLimitHitsHigh"),
 	"graphql-security/API key requests/s by tier":                 d("Requests per second by API key tier.", "follows traffic."),
 	"graphql-security/PII redacted in telemetry (per detector)":   d("Values the piiredact processor removed from telemetry, per detector and signal.", "steady low rate; a new high-risk detector firing means code logs PII.", "PIIHighRiskDetected"),
-	"graphql-security/Authentication failures":                    d("Recent WARN/ERROR log lines mentioning auth.", "few lines.", "GraphQLAuthFailuresHigh"),
+	"graphql-security/Authentication failures": d("Log lines of failed authentication attempts (field graphql_auth_outcome=\"failure\", with graphql_auth_method and graphql_auth_failure_reason: wrong password, unknown user, revoked or unknown API key, expired token).",
+		"a trickle of wrong passwords and rejected keys; a flood with one reason is an attack or a client with a revoked key.", "GraphQLAuthFailuresHigh"),
 
 	// ---- Caching & Performance -------------------------------------------------------------
 	"graphql-caching-performance/Hit ratio (5m)":                       d("Share of cache lookups that hit, all caches.", "above the 70 % objective.", "GraphQLCacheHitRatioLow", "GraphQLCacheHitRatioCollapsed"),

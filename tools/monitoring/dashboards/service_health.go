@@ -17,7 +17,7 @@ func ServiceHealth() (dashboard.Dashboard, error) {
 		WithPanel(st("Requests/s", "reqps", 5, 4, nil,
 			qi("A", `sum(graphql:http_requests:rate5m{job=~"$job"})`, "req/s"))).
 		WithPanel(st("Error ratio (5m)", "percentunit", 5, 4, steps("green", th.ErrorObjective, "orange", th.ErrorRatio, "red"),
-			qi("A", `sum(graphql:http_errors:rate5m{job=~"$job"}) / sum(graphql:http_requests:rate5m{job=~"$job"})`, "5xx"))).
+			qi("A", `sum(graphql:http_errors:rate5m{job=~"$job"}) / sum(graphql:http_requests:rate5m{job=~"$job"})`, "errors"))).
 		WithPanel(st("P95 latency (5m)", "s", 5, 4, steps("green", th.LatencyP95Seconds, "red"),
 			qi("A", `max(graphql:http_request_duration_seconds:p95_rate5m{job=~"$job"})`, "p95"))).
 		WithPanel(st("Within 150 ms", "percentunit", 5, 4, steps("red", 0.95, "green"),

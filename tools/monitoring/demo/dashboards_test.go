@@ -166,10 +166,9 @@ func dashboardQueries(t *testing.T, root string) []panelQuery {
 var logIntent = map[string]string{
 	// Error logs: any service, level error or fatal.
 	`{service_name=~".+"} | detected_level=~"error|fatal"`: `_time:15m severity_number:range[17, 24]`,
-	// Authentication failures: "auth" in the line, level warn or error.
-	// The demo's authentication failures read "login failed for …" (the Loki query's `|= "auth"`
-	// does not match them: see the README's notes) or carry graphql_error_codes UNAUTHENTICATED.
-	`{service_name=~".+"} |= "auth" | detected_level=~"warn|error"`: `_time:15m ("login failed" OR _msg:~"(?i)auth" OR graphql_error_codes:~"UNAUTHENTICATED") severity_number:range[13, 20]`,
+	// Authentication failures: the warn line every failed attempt writes, with the attributes
+	// of its graphql.auth.attempts point (docs/instrumentation.md, Logs).
+	`{service_name=~".+"} | graphql_auth_outcome="failure"`: `_time:15m graphql_auth_outcome:failure`,
 }
 
 // traceIntent: each Tempo (TraceQL) panel query -> a Jaeger search of the FraiseQL service

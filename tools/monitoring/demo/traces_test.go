@@ -18,6 +18,9 @@ import (
 //   - every trace of an error line (a 5xx: the server span has status ERROR),
 //   - every trace of a line with duration_ms >= the threshold (the trace, which also holds
 //     the edge's span around it, is at least as long),
+//   - every trace of a line with debug=true (sent with X-Debug-Trace: 1: the keep-debug
+//     policy on fraiseql.debug; the load marks about 1 % of its scenarios, so among n such
+//     requests a sampler without the policy keeps all of them with probability p^n),
 //
 // whole (spans of the edge and of the service, every parent present), and of the other
 // requests (info level and well under the threshold) a share close to SAMPLING_PERCENT.
@@ -42,6 +45,7 @@ type reqLog struct {
 	traceID  string
 	level    string
 	duration float64 // ms
+	debug    bool
 }
 
 func normID(id string) string { return strings.TrimLeft(strings.ToLower(id), "0") }
@@ -64,7 +68,7 @@ func checkTraces(t *testing.T, s *stack, started time.Time) {
 		if !to.After(from) {
 			return fmt.Errorf("window not open yet")
 		}
-		q := fmt.Sprintf(`_time:[%s, %s] "graphql request" trace_id:* | fields trace_id, level, duration_ms`,
+		q := fmt.Sprintf(`_time:[%s, %s] "graphql request" trace_id:* | fields trace_id, level, duration_ms, debug`,
 			from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
 		recs, err := logsQuery(logsURL, q, 200000)
 		if err != nil {
@@ -77,8 +81,9 @@ func checkTraces(t *testing.T, s *stack, started time.Time) {
 			if err != nil || r["trace_id"] == "" {
 				return fmt.Errorf("request log without a trace_id or numeric duration_ms: %v", r)
 			}
-			reqs = append(reqs, reqLog{traceID: normID(r["trace_id"]), level: strings.ToLower(r["level"]), duration: d})
-			if r["level"] == "info" && d < slowMS/2 {
+			debug := r["debug"] == "true"
+			reqs = append(reqs, reqLog{traceID: normID(r["trace_id"]), level: strings.ToLower(r["level"]), duration: d, debug: debug})
+			if r["level"] == "info" && d < slowMS/2 && !debug {
 				ordinary++
 			}
 		}
@@ -105,14 +110,20 @@ func checkTraces(t *testing.T, s *stack, started time.Time) {
 	})
 
 	var mustKeep, missing, incomplete []string
-	ordinary, ordinaryKept := 0, 0
+	ordinary, ordinaryKept, debugReqs, errOrSlow := 0, 0, 0, 0
 	for _, r := range reqs {
+		if r.debug {
+			debugReqs++
+		}
+		if r.level == "error" || r.duration >= slowMS {
+			errOrSlow++
+		}
 		switch {
-		case r.level == "error" || r.duration >= slowMS:
+		case r.level == "error" || r.duration >= slowMS || r.debug:
 			mustKeep = append(mustKeep, r.traceID)
 			tr, ok := kept[r.traceID]
 			if !ok {
-				missing = append(missing, fmt.Sprintf("%s (%s, %.0f ms)", r.traceID, r.level, r.duration))
+				missing = append(missing, fmt.Sprintf("%s (%s, %.0f ms, debug %v)", r.traceID, r.level, r.duration, r.debug))
 				continue
 			}
 			// Complete: one root and every parent present (a lost edge span leaves the service's
@@ -137,16 +148,19 @@ func checkTraces(t *testing.T, s *stack, started time.Time) {
 			}
 		}
 	}
-	t.Logf("window %s–%s: %d requests, %d error or slow (all must be kept), %d ordinary of which %d kept; %d traces in Jaeger",
-		from.Format(time.TimeOnly), to.Format(time.TimeOnly), len(reqs), len(mustKeep), ordinary, ordinaryKept, len(kept))
-	if len(mustKeep) == 0 {
+	t.Logf("window %s–%s: %d requests, %d error, slow or debug (all must be kept; %d debug), %d ordinary of which %d kept; %d traces in Jaeger",
+		from.Format(time.TimeOnly), to.Format(time.TimeOnly), len(reqs), len(mustKeep), debugReqs, ordinary, ordinaryKept, len(kept))
+	if errOrSlow == 0 {
 		t.Errorf("no error and no slow request in the window: the load's errors and slow queries do not happen")
 	}
+	if debugReqs == 0 {
+		t.Errorf("no debug request (debug=true) in the window: the load sends no X-Debug-Trace requests, the keep-debug policy is untested")
+	}
 	if len(missing) > 0 {
-		t.Errorf("%d of %d error/slow traces are not in Jaeger, e.g. %v", len(missing), len(mustKeep), first(missing, 5))
+		t.Errorf("%d of %d error/slow/debug traces are not in Jaeger, e.g. %v", len(missing), len(mustKeep), first(missing, 5))
 	}
 	if len(incomplete) > 0 {
-		t.Errorf("%d error/slow traces are incomplete, e.g. %v", len(incomplete), first(incomplete, 5))
+		t.Errorf("%d error/slow/debug traces are incomplete, e.g. %v", len(incomplete), first(incomplete, 5))
 	}
 	share := float64(ordinaryKept) / float64(ordinary)
 	tol := sigmas*math.Sqrt(p*(1-p)/float64(ordinary)) + contaminated

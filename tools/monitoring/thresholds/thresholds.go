@@ -5,7 +5,7 @@
 package thresholds
 
 const (
-	// ErrorRatio is the 5xx ratio of GraphQLHighErrorRate, and the error budget of the 99.8%
+	// ErrorRatio is the error ratio (5xx + server faults behind HTTP 200) of GraphQLHighErrorRate, and the error budget of the 99.8%
 	// availability SLO (1 - 0.998).
 	ErrorRatio = 0.002
 	// ErrorObjective is the error-rate objective drawn on the error panels (0.1 %): half the

@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/fraiseql/otelcol-fraiseql/examples/fraiseql-demo/internal/gqlcost"
+	"github.com/fraiseql/otelcol-fraiseql/examples/fraiseql-demo/internal/logging"
 	"github.com/fraiseql/otelcol-fraiseql/examples/fraiseql-demo/internal/telemetry"
 )
 
@@ -23,6 +24,14 @@ func (s *Server) authAttempt(ctx context.Context, method, reason string) {
 		telemetry.AttrAuthFailureReason.String(reason)))
 }
 
+// authFailureLog: the fields of an authentication-failure log line (docs/instrumentation.md,
+// Logs), the attributes of its graphql.auth.attempts point; the dashboards' authentication
+// log panels select graphql_auth_outcome="failure".
+func authFailureLog(method, reason string) []any {
+	return []any{logging.FieldAuthMethod, method, logging.FieldAuthOutcome, telemetry.OutcomeFailure,
+		logging.FieldAuthFailureReason, reason}
+}
+
 // authenticate reads X-API-Key or Authorization: Bearer. No credentials = anonymous; wrong
 // credentials = 401 UNAUTHENTICATED.
 func (s *Server) authenticate(ctx context.Context, w http.ResponseWriter, r *http.Request, st *reqState) (*Principal, bool) {
@@ -30,7 +39,7 @@ func (s *Server) authenticate(ctx context.Context, w http.ResponseWriter, r *htt
 		tier, reason := s.auth.checkAPIKey(key)
 		s.authAttempt(ctx, telemetry.AuthAPIKey, reason)
 		if reason != "" {
-			s.log.WarnContext(ctx, "api key rejected", "reason", reason)
+			s.log.WarnContext(ctx, "api key rejected", authFailureLog(telemetry.AuthAPIKey, reason)...)
 			s.fail(ctx, w, st, http.StatusUnauthorized, CodeUnauthenticated, "invalid API key")
 			return nil, false
 		}
@@ -46,7 +55,7 @@ func (s *Server) authenticate(ctx context.Context, w http.ResponseWriter, r *htt
 		}
 		s.authAttempt(ctx, telemetry.AuthJWT, reason)
 		if reason != "" {
-			s.log.WarnContext(ctx, "bearer token rejected", "reason", reason)
+			s.log.WarnContext(ctx, "bearer token rejected", authFailureLog(telemetry.AuthJWT, reason)...)
 			s.fail(ctx, w, st, http.StatusUnauthorized, CodeUnauthenticated, "invalid or expired token")
 			return nil, false
 		}

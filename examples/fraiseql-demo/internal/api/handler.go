@@ -76,6 +76,7 @@ type reqState struct {
 	status         int
 	errCodes       []string
 	cache          string
+	debug          bool
 	server         trace.Span
 }
 
@@ -88,10 +89,11 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	ctx = logging.WithRequest(ctx, logging.RequestInfo{RequestID: rid})
 	server := trace.SpanFromContext(ctx)
 	server.SetAttributes(telemetry.AttrRequestID.String(rid), RouteAttr(r))
-	if IsDebug(r) {
+	debug := IsDebug(r)
+	if debug {
 		server.SetAttributes(telemetry.AttrDebug.Bool(true))
 	}
-	st := &reqState{opType: "unknown", status: http.StatusOK, server: server}
+	st := &reqState{opType: "unknown", status: http.StatusOK, server: server, debug: debug}
 	defer func() { s.logRequest(ctx, st, time.Since(start)) }()
 
 	var req gqlRequest
@@ -286,6 +288,9 @@ func (s *Server) logRequest(ctx context.Context, st *reqState, d time.Duration) 
 	}
 	if st.cache != "" {
 		attrs = append(attrs, "cache", st.cache)
+	}
+	if st.debug {
+		attrs = append(attrs, logging.FieldDebug, true)
 	}
 	s.log.Log(ctx, level, "graphql request", attrs...)
 }

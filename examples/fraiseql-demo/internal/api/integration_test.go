@@ -685,7 +685,7 @@ func checkMetrics(t *testing.T, s *stack) {
 
 func checkLogs(t *testing.T, s *stack) {
 	const agentLayout = "2006-01-02T15:04:05.999999999Z07:00" // configs/agent.yaml json_parser
-	var sawRequest, sawError, sawPII, sawFault bool
+	var sawRequest, sawError, sawPII, sawFault, sawAuthFailure bool
 	for _, line := range strings.Split(strings.TrimSpace(s.logs.String()), "\n") {
 		var rec map[string]any
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
@@ -704,7 +704,8 @@ func checkLogs(t *testing.T, s *stack) {
 			t.Errorf("level %q", rec["level"])
 		}
 		if rec["message"] == "graphql request" && rec["request_id"] == "req-debug-1" {
-			sawRequest = rec["trace_id"] != nil && rec["span_id"] != nil && rec["duration_ms"] != nil && rec["service"] == "fraiseql"
+			sawRequest = rec["trace_id"] != nil && rec["span_id"] != nil && rec["duration_ms"] != nil && rec["service"] == "fraiseql" &&
+				rec["debug"] == true
 		}
 		if rec["level"] == "error" && rec["request_id"] == "req-fault-1" {
 			st, _ := rec["stack_trace"].(string)
@@ -713,13 +714,18 @@ func checkLogs(t *testing.T, s *stack) {
 		if msg, _ := rec["message"].(string); strings.Contains(msg, "user1@example.com") {
 			sawPII = true
 		}
+		// The dashboards' authentication log panels select graphql_auth_outcome="failure".
+		if msg, _ := rec["message"].(string); strings.HasPrefix(msg, "login failed for ") {
+			sawAuthFailure = rec["level"] == "warn" && rec["graphql_auth_outcome"] == "failure" &&
+				rec["graphql_auth_method"] == "session" && rec["graphql_auth_failure_reason"] != nil
+		}
 		if rec["message"] == "graphql request" && rec["graphql_operation_name"] == "Products" && rec["user_id"] == nil && rec["service"] == "fraiseql" {
 			sawFault = true
 		}
 	}
-	if !sawRequest || !sawError || !sawPII || !sawFault {
-		t.Errorf("logs: request line with ids %v, error with stack %v, email in a message %v, anonymous request line %v",
-			sawRequest, sawError, sawPII, sawFault)
+	if !sawRequest || !sawError || !sawPII || !sawFault || !sawAuthFailure {
+		t.Errorf("logs: debug request line with ids and debug=true %v, error with stack %v, email in a message %v, anonymous request line %v, failed login with the auth fields %v",
+			sawRequest, sawError, sawPII, sawFault, sawAuthFailure)
 	}
 	// A signed-in request's log line carries the pseudonymous user id, never the email.
 	var sawUser bool

@@ -4,7 +4,8 @@
 //
 // Fields: timestamp (RFC 3339, nanoseconds, UTC), level (debug|info|warn|error), service,
 // message, and when known request_id, user_id (pseudonymous), duration_ms, trace_id, span_id,
-// and stack_trace on errors.
+// and stack_trace on errors; authentication failures add graphql_auth_method,
+// graphql_auth_outcome=failure and graphql_auth_failure_reason.
 package logging
 
 import (
@@ -32,6 +33,14 @@ const (
 	FieldSpanID     = "span_id"
 	FieldStackTrace = "stack_trace"
 	FieldError      = "error"
+	// FieldDebug: true on the request line of a request sent with the debug flag (its trace
+	// is always kept by the gateway's tail sampling).
+	FieldDebug = "debug"
+	// Authentication failures (one warn line per failed attempt) carry the attributes of
+	// their graphql.auth.attempts point, so a log search and the metric agree.
+	FieldAuthMethod        = "graphql_auth_method"
+	FieldAuthOutcome       = "graphql_auth_outcome"
+	FieldAuthFailureReason = "graphql_auth_failure_reason"
 )
 
 type requestKey struct{}

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -65,7 +66,7 @@ func run(promtool, promBin, repo, work string, days int, step time.Duration, rep
 	if err != nil {
 		return err
 	}
-	queries, err := loadQueries(filepath.Join(repo, "configs", "grafana", "dashboards"))
+	queries, panels, err := loadDashboards(filepath.Join(repo, "configs", "grafana", "dashboards"))
 	if err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func run(promtool, promBin, repo, work string, days int, step time.Duration, rep
 	if settle > 0 {
 		waitCompaction(p.dataDir, settle)
 	}
-	return measure(p, queries, end, reps, days, countBlocks(p.dataDir))
+	return measure(p, queries, panels, end, reps, days, countBlocks(p.dataDir))
 }
 
 // countBlocks counts the TSDB block directories (ULIDs start with 01).
@@ -347,7 +348,7 @@ func promDur(d time.Duration) string {
 	return fmt.Sprintf("%dm", d/time.Minute)
 }
 
-func measure(p *prometheus, queries []panelQuery, end time.Time, reps, days, blocks int) error {
+func measure(p *prometheus, queries []panelQuery, panels []panelRef, end time.Time, reps, days, blocks int) error {
 	load0 := loadavg()
 	ranges := []time.Duration{6 * time.Hour, 24 * time.Hour, time.Duration(days) * 24 * time.Hour}
 	type key struct {
@@ -355,6 +356,12 @@ func measure(p *prometheus, queries []panelQuery, end time.Time, reps, days, blo
 		rng   time.Duration
 	}
 	lat := map[key][]time.Duration{}
+	// per panel and range: the slowest of its queries (Grafana runs them concurrently)
+	type pkey struct {
+		board, panel string
+		rng          time.Duration
+	}
+	panelLat := map[pkey]time.Duration{}
 	slowest := map[key]string{}
 	empty, failed := 0, 0
 	boards := []string{}
@@ -397,6 +404,9 @@ func measure(p *prometheus, queries []panelQuery, end time.Time, reps, days, blo
 			med := best[len(best)/2]
 			k := key{q.Board, rng}
 			lat[k] = append(lat[k], med)
+			if pk := (pkey{q.Board, q.Panel, rng}); med > panelLat[pk] {
+				panelLat[pk] = med
+			}
 			if len(lat[k]) == 1 || med >= maxDur(lat[k]) {
 				slowest[k] = fmt.Sprintf("%s (%s)", q.Panel, med.Round(time.Millisecond))
 			}
@@ -417,6 +427,31 @@ func measure(p *prometheus, queries []panelQuery, end time.Time, reps, days, blo
 			fmt.Printf("| %s | %s | %d | %s | %s | %s | %s |\n", b, promDur(rng), len(ds), ms(pct(ds, 0.5)), ms(pct(ds, 0.95)), ms(ds[len(ds)-1]), slowest[key{b, rng}])
 		}
 	}
+	// Every panel, Prometheus or not: the slowest of its queries per range.
+	fmt.Printf("\n| dashboard | panel | %s | %s | %s |\n|---|---|---|---|---|\n", promDur(ranges[0]), promDur(ranges[1]), promDur(ranges[2]))
+	over, measured := 0, 0
+	for _, pr := range panels {
+		if !slices.Contains(pr.Kinds, "prometheus") {
+			fmt.Printf("| %s | %s | not measured: %s | | |\n", pr.Board, pr.Panel, strings.Join(pr.Kinds, ", "))
+			continue
+		}
+		measured++
+		cells := make([]string, len(ranges))
+		for i, rng := range ranges {
+			d, ok := panelLat[pkey{pr.Board, pr.Panel, rng}]
+			switch {
+			case !ok:
+				cells[i] = "failed"
+			case d >= time.Second:
+				over++
+				cells[i] = "**" + ms(d) + "**"
+			default:
+				cells[i] = ms(d)
+			}
+		}
+		fmt.Printf("| %s | %s | %s |\n", pr.Board, pr.Panel, strings.Join(cells, " | "))
+	}
+	fmt.Printf("\n%d panels, %d with Prometheus queries measured; %d panel/range cells at or over 1 s.\n", len(panels), measured, over)
 	if failed > 0 {
 		return fmt.Errorf("%d queries failed", failed)
 	}

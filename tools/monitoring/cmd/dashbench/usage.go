@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -26,47 +27,80 @@ type panelQuery struct {
 	Instant                 bool
 }
 
-type jsonBoard struct {
-	Title  string `json:"title"`
-	Panels []struct {
-		Title   string `json:"title"`
-		Targets []struct {
-			RefID      string `json:"refId"`
-			Expr       string `json:"expr"`
-			Instant    bool   `json:"instant"`
-			Datasource struct {
-				Type string `json:"type"`
-			} `json:"datasource"`
-		} `json:"targets"`
-	} `json:"panels"`
+type jsonPanel struct {
+	Title      string `json:"title"`
+	Type       string `json:"type"`
+	Datasource struct {
+		Type string `json:"type"`
+	} `json:"datasource"`
+	Targets []struct {
+		RefID      string `json:"refId"`
+		Expr       string `json:"expr"`
+		Instant    bool   `json:"instant"`
+		Datasource struct {
+			Type string `json:"type"`
+		} `json:"datasource"`
+	} `json:"targets"`
+	Panels []jsonPanel `json:"panels"` // a collapsed row's panels
 }
 
-func loadQueries(dir string) ([]panelQuery, error) {
+type jsonBoard struct {
+	Title  string      `json:"title"`
+	Panels []jsonPanel `json:"panels"`
+}
+
+// panelRef is one panel (rows excluded) and the datasource types of its targets.
+type panelRef struct {
+	Board, Panel string
+	Kinds        []string
+}
+
+// loadDashboards reads every dashboard: its Prometheus targets (what dashbench measures) and
+// every panel, so the per-panel table also lists the panels another datasource answers.
+func loadDashboards(dir string) ([]panelQuery, []panelRef, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil || len(files) == 0 {
-		return nil, fmt.Errorf("no dashboards in %s", dir)
+		return nil, nil, fmt.Errorf("no dashboards in %s", dir)
 	}
 	sort.Strings(files)
 	var out []panelQuery
+	var panels []panelRef
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var d jsonBoard
 		if err := json.Unmarshal(b, &d); err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
+			return nil, nil, fmt.Errorf("%s: %w", f, err)
 		}
-		for _, p := range d.Panels {
-			for _, t := range p.Targets {
-				if t.Datasource.Type != "prometheus" || t.Expr == "" {
+		var walk func([]jsonPanel)
+		walk = func(ps []jsonPanel) {
+			for _, p := range ps {
+				if p.Type == "row" {
+					walk(p.Panels)
 					continue
 				}
-				out = append(out, panelQuery{Board: d.Title, Panel: p.Title, Ref: t.RefID, Expr: t.Expr, Instant: t.Instant})
+				ref := panelRef{Board: d.Title, Panel: p.Title}
+				for _, t := range p.Targets {
+					kind := t.Datasource.Type
+					if kind == "" {
+						kind = p.Datasource.Type
+					}
+					if !slices.Contains(ref.Kinds, kind) {
+						ref.Kinds = append(ref.Kinds, kind)
+					}
+					if kind != "prometheus" || t.Expr == "" {
+						continue
+					}
+					out = append(out, panelQuery{Board: d.Title, Panel: p.Title, Ref: t.RefID, Expr: t.Expr, Instant: t.Instant})
+				}
+				panels = append(panels, ref)
 			}
 		}
+		walk(d.Panels)
 	}
-	return out, nil
+	return out, panels, nil
 }
 
 type ruleRef struct {
