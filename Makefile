@@ -24,7 +24,7 @@ DOCKER_IMAGE ?= otelcol-fraiseql:dev
 
 # Everything the binary is built from: the manifest and our own Go module.
 DIST_SOURCES := builder-config.yaml go.mod go.sum \
-	$(shell find processor receiver exporter -name '*.go' -not -name '*_test.go' 2>/dev/null)
+	$(shell find processor receiver exporter connector -name '*.go' -not -name '*_test.go' 2>/dev/null)
 
 export CGO_ENABLED := 0
 
@@ -84,7 +84,7 @@ lint: ## gofmt, go vet, golangci-lint, shellcheck
 # the pinned mdatagen of internal/tools is put first on PATH for it.
 generate: ## run every component's go:generate (mdatagen, pinned in internal/tools)
 	@mdatagen=$$($(TOOLS) mdatagen); \
-	PATH="$$(dirname $$mdatagen):$$PATH" $(GO) generate -x ./processor/... ./receiver/... ./exporter/...
+	PATH="$$(dirname $$mdatagen):$$PATH" $(GO) generate -x ./processor/... ./receiver/... ./exporter/... ./connector/...
 
 # Tests that read a public data set (NAB, loghub; see internal/datasets) skip without it and
 # test/datasets.sh says so first; NAB_REQUIRED / LOGHUB_REQUIRED / CHARTS_REQUIRED (set by
@@ -92,8 +92,9 @@ generate: ## run every component's go:generate (mdatagen, pinned in internal/too
 # baselines live there, out of the distribution); its tests check the baselines, its
 # benchmarks run in `bench`.
 # The packages with concurrent code (cardinality's lock-free tables, piiredact's pools,
-# incident's workers) run once more under the race detector (needs cgo and a C compiler).
-RACE_PKGS := ./processor/cardinality/... ./processor/piiredact/... ./exporter/incident/...
+# incident's workers, servicegraph's flush loop) run once more under the race detector (needs
+# cgo and a C compiler).
+RACE_PKGS := ./processor/cardinality/... ./processor/piiredact/... ./exporter/incident/... ./connector/servicegraph/...
 
 test-unit: ## fast tests of every package (no services, no binary), -race on the concurrent ones
 	@test/datasets.sh
@@ -111,7 +112,7 @@ demo-service: ## build bin/fraiseql-demo (demo GraphQL service, edge proxy and l
 
 bench: ## side-by-side Go benchmarks (ours vs stock contrib); numbers go to docs/benchmarks.md
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2x -count 3 -cpu 1 -timeout 60m ./...
-	$(GO) test -run '^$$' -bench . -benchmem ./processor/... ./receiver/... ./exporter/...
+	$(GO) test -run '^$$' -bench . -benchmem ./processor/... ./receiver/... ./exporter/... ./connector/...
 
 # CHARTS_REQUIRED (set by .ci/run): the Helm test fails instead of skipping without
 # ../shared/charts/opentelemetry-collector.

@@ -112,7 +112,7 @@ func TestComponentsMatchManifest(t *testing.T) {
 		"receivers":  {"otlp", "prometheus", "host_metrics", "file_log"},
 		"processors": {"memory_limiter", "batch", "tail_sampling", "transform", "filter", "attributes", "resource", "redaction"},
 		"exporters":  {"otlp_grpc", "otlp_http", "debug", "file", "prometheus", "prometheus_remote_write", "load_balancing"},
-		"connectors": {"span_metrics", "count"},
+		"connectors": {"span_metrics", "count", "servicegraph"},
 		"extensions": {"health_check", "pprof", "zpages", "file_storage", "bearertokenauth"},
 	}
 	have := map[string]map[string]bool{

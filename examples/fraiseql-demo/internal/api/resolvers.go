@@ -173,6 +173,46 @@ func scanOrder(row pgx.Row) (*order, error) {
 	return o, err
 }
 
+const productCols = `id, name, price_cents, stock`
+
+func scanProduct(row pgx.Row) (*product, error) {
+	p := &product{}
+	err := row.Scan(&p.id, &p.name, &p.priceCents, &p.stock)
+	return p, err
+}
+
+// queryAll applies the slow_sql fault, runs sql on pool and scans every row with scan.
+func queryAll[T any](ctx context.Context, r *resolver, pool *pgxpool.Pool, scan func(pgx.Row) (T, error), sql string, args ...any) ([]T, error) {
+	if err := r.sqlSleep(ctx, pool); err != nil {
+		return nil, err
+	}
+	rows, err := pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, dbErr(ctx, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (T, error) { return scan(row) })
+	if err != nil {
+		return nil, dbErr(ctx, err)
+	}
+	return out, nil
+}
+
+// queryOne applies the slow_sql fault, runs sql on pool and scans its row with scan; no row
+// is (nil, nil).
+func queryOne[T any](ctx context.Context, r *resolver, pool *pgxpool.Pool, scan func(pgx.Row) (*T, error), sql string, args ...any) (*T, error) {
+	if err := r.sqlSleep(ctx, pool); err != nil {
+		return nil, err
+	}
+	v, err := scan(pool.QueryRow(ctx, sql, args...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, dbErr(ctx, err)
+	}
+	return v, nil
+}
+
 func (r *resolver) Products(ctx context.Context, args struct {
 	First  int32
 	Search *string
@@ -180,32 +220,12 @@ func (r *resolver) Products(ctx context.Context, args struct {
 	if err := r.enter(ctx); err != nil {
 		return nil, err
 	}
-	pool := r.s.readPool()
-	if err := r.sqlSleep(ctx, pool); err != nil {
-		return nil, err
-	}
 	search := ""
 	if args.Search != nil {
 		search = *args.Search
 	}
-	rows, err := pool.Query(ctx, `SELECT id, name, price_cents, stock FROM demo.products
+	return queryAll(ctx, r, r.s.readPool(), scanProduct, `SELECT `+productCols+` FROM demo.products
 		WHERE $1 = '' OR name ILIKE '%' || $1 || '%' ORDER BY id DESC LIMIT $2`, search, page(args.First, 10))
-	if err != nil {
-		return nil, dbErr(ctx, err)
-	}
-	defer rows.Close()
-	var out []*product
-	for rows.Next() {
-		p := &product{}
-		if err := rows.Scan(&p.id, &p.name, &p.priceCents, &p.stock); err != nil {
-			return nil, dbErr(ctx, err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbErr(ctx, err)
-	}
-	return out, nil
 }
 
 func (r *resolver) Product(ctx context.Context, args struct{ ID graphql.ID }) (*product, error) {
@@ -216,35 +236,14 @@ func (r *resolver) Product(ctx context.Context, args struct{ ID graphql.ID }) (*
 	if err != nil {
 		return nil, err
 	}
-	pool := r.s.readPool()
-	if err := r.sqlSleep(ctx, pool); err != nil {
-		return nil, err
-	}
-	p := &product{}
-	err = pool.QueryRow(ctx, `SELECT id, name, price_cents, stock FROM demo.products WHERE id = $1`, id).
-		Scan(&p.id, &p.name, &p.priceCents, &p.stock)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, dbErr(ctx, err)
-	}
-	return p, nil
+	return queryOne(ctx, r, r.s.readPool(), scanProduct, `SELECT `+productCols+` FROM demo.products WHERE id = $1`, id)
 }
 
 func (r *resolver) loadUser(ctx context.Context, id int64) (*user, error) {
-	if err := r.sqlSleep(ctx, r.s.primary); err != nil {
-		return nil, err
-	}
-	u := &user{r: r}
-	err := r.s.primary.QueryRow(ctx, `SELECT id, email, tier FROM demo.users WHERE id = $1`, id).Scan(&u.id, &u.email, &u.tier)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, dbErr(ctx, err)
-	}
-	return u, nil
+	return queryOne(ctx, r, r.s.primary, func(row pgx.Row) (*user, error) {
+		u := &user{r: r}
+		return u, row.Scan(&u.id, &u.email, &u.tier)
+	}, `SELECT id, email, tier FROM demo.users WHERE id = $1`, id)
 }
 
 func (r *resolver) Me(ctx context.Context) (*user, error) {
@@ -277,27 +276,8 @@ func (r *resolver) User(ctx context.Context, args struct{ ID graphql.ID }) (*use
 }
 
 func (r *resolver) ordersOf(ctx context.Context, userID int64, n int32) ([]*order, error) {
-	if err := r.sqlSleep(ctx, r.s.primary); err != nil {
-		return nil, err
-	}
-	rows, err := r.s.primary.Query(ctx, `SELECT `+orderCols+` FROM demo.orders o JOIN demo.products p ON p.id = o.product_id
+	return queryAll(ctx, r, r.s.primary, scanOrder, `SELECT `+orderCols+` FROM demo.orders o JOIN demo.products p ON p.id = o.product_id
 		WHERE o.user_id = $1 ORDER BY o.created_at DESC LIMIT $2`, userID, n)
-	if err != nil {
-		return nil, dbErr(ctx, err)
-	}
-	defer rows.Close()
-	var out []*order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, dbErr(ctx, err)
-		}
-		out = append(out, o)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbErr(ctx, err)
-	}
-	return out, nil
 }
 
 func (r *resolver) Orders(ctx context.Context, args struct{ First int32 }) ([]*order, error) {
@@ -312,18 +292,13 @@ func (r *resolver) Orders(ctx context.Context, args struct{ First int32 }) ([]*o
 }
 
 func (r *resolver) stats(ctx context.Context, sleep float64) (*stats, error) {
-	pool := r.s.readPool()
-	if err := r.sqlSleep(ctx, pool); err != nil {
-		return nil, err
-	}
-	st := &stats{}
-	err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM demo.users)::int, (SELECT count(*) FROM demo.orders)::int,
+	// One row always (aggregates without GROUP BY).
+	return queryOne(ctx, r, r.s.readPool(), func(row pgx.Row) (*stats, error) {
+		st := &stats{}
+		return st, row.Scan(&st.users, &st.orders, &st.products, &st.dbBytes, new(string))
+	}, `SELECT (SELECT count(*) FROM demo.users)::int, (SELECT count(*) FROM demo.orders)::int,
 		(SELECT count(*) FROM demo.products)::int, pg_database_size(current_database())::float8,
-		pg_sleep($1)::text`, sleep).Scan(&st.users, &st.orders, &st.products, &st.dbBytes, new(string))
-	if err != nil {
-		return nil, dbErr(ctx, err)
-	}
-	return st, nil
+		pg_sleep($1)::text`, sleep)
 }
 
 func (r *resolver) Stats(ctx context.Context) (*stats, error) {
@@ -536,17 +511,14 @@ func (r *resolver) CancelOrder(ctx context.Context, args struct{ ID graphql.ID }
 	if err != nil {
 		return nil, err
 	}
-	if err := r.sqlSleep(ctx, r.s.primary); err != nil {
+	o, err := queryOne(ctx, r, r.s.primary, scanOrder, `WITH o AS (
+		UPDATE demo.orders SET status = 'cancelled' WHERE id = $1 AND user_id = $2 RETURNING *)
+		SELECT `+orderCols+` FROM o JOIN demo.products p ON p.id = o.product_id`, id, p.UserID)
+	if err != nil {
 		return nil, err
 	}
-	o, err := scanOrder(r.s.primary.QueryRow(ctx, `WITH o AS (
-		UPDATE demo.orders SET status = 'cancelled' WHERE id = $1 AND user_id = $2 RETURNING *)
-		SELECT `+orderCols+` FROM o JOIN demo.products p ON p.id = o.product_id`, id, p.UserID))
-	if errors.Is(err, pgx.ErrNoRows) {
+	if o == nil {
 		return nil, newErr(CodeNotFound, "no order %d of yours", id)
-	}
-	if err != nil {
-		return nil, dbErr(ctx, err)
 	}
 	r.event(ctx, "order_cancelled", p.Tier)
 	r.s.broker.publish(&orderEvent{kind: "cancelled", order: o})

@@ -12,7 +12,7 @@ import (
 )
 
 // TestNABCrossValidated guards the detector's accuracy on series it was
-// not tuned on: leave-one-category-out on ../shared/nab, each held-out
+// not tuned on: leave-one-category-out on the NAB data set, each held-out
 // category scored with the warm-up and threshold picked on the other
 // categories (the detector runs with FireLevel at every threshold of the
 // grid, as the processor does with its threshold setting). It also checks

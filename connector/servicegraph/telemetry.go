@@ -1,0 +1,39 @@
+package servicegraph
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/fraiseql/otelcol-fraiseql/connector/servicegraph/internal/graph"
+	"github.com/fraiseql/otelcol-fraiseql/connector/servicegraph/internal/metadata"
+)
+
+type metricObserver = metric.Int64Observer
+
+var reasonNoService = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", "no_service_name")))
+
+// recorder turns what the graph reports into self-metrics.
+type recorder struct{ tb *metadata.TelemetryBuilder }
+
+var _ graph.Recorder = recorder{}
+
+var bg = context.Background()
+
+func one(k, v string) metric.AddOption {
+	return metric.WithAttributeSet(attribute.NewSet(attribute.String(k, v)))
+}
+
+func (r recorder) Recorded(kind string) {
+	r.tb.ConnectorServicegraphRequestsRecorded.Add(bg, 1, one("kind", kind))
+}
+func (r recorder) Unpaired(side string) {
+	r.tb.ConnectorServicegraphSpansUnpaired.Add(bg, 1, one("side", side))
+}
+func (r recorder) Dropped(reason string) {
+	r.tb.ConnectorServicegraphSpansDropped.Add(bg, 1, one("reason", reason))
+}
+func (r recorder) Replaced()           { r.tb.ConnectorServicegraphSpansDuplicate.Add(bg, 1) }
+func (r recorder) SeriesExpired(n int) { r.tb.ConnectorServicegraphSeriesExpired.Add(bg, int64(n)) }
+func (r recorder) SeriesCreated()      {}

@@ -1,0 +1,154 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The servicegraph connector in the built binary: telemetrygen sends 5 traces of a client
+// span and its server child (service fraiseql-edge), and 3 traces of a lone client span with
+// db.system.name=postgresql (service fraiseql-api). The edge metrics come out under Tempo's
+// Prometheus names with exact counts, labelled with the collector's instance id, and the
+// connector's self-metrics say how the requests were recorded.
+func TestServiceGraphEdgesOnTheBinary(t *testing.T) {
+	gen := mustEnv(t, "TELEMETRYGEN")
+	root := repoRoot(t)
+	otlpPort, promPort, telPort := freePort(t), freePort(t), freePort(t)
+	runCollector(t, filepath.Join(root, "test", "e2e", "testdata", "servicegraph.yaml"),
+		"E2E_OTLP_PORT="+otlpPort, "E2E_PROM_PORT="+promPort, "E2E_TELEMETRY_PORT="+telPort)
+
+	sendGen(t, gen, otlpPort, "traces", "--service", "fraiseql-edge", "--traces", "5", "--child-spans", "1")
+	sendGen(t, gen, otlpPort, "traces", "--service", "fraiseql-api", "--traces", "3", "--child-spans", "0",
+		"--telemetry-attributes", `db.system.name="postgresql"`)
+
+	type want struct {
+		metric string
+		labels map[string]string
+		value  float64
+	}
+	wants := []want{
+		{"traces_service_graph_request_total", map[string]string{"client": "fraiseql-edge", "server": "fraiseql-edge", "collector_instance_id": "e2e-gateway-0"}, 5},
+		{"traces_service_graph_request_failed_total", map[string]string{"client": "fraiseql-edge", "server": "fraiseql-edge"}, 0},
+		{"traces_service_graph_request_server_seconds_count", map[string]string{"client": "fraiseql-edge", "server": "fraiseql-edge"}, 5},
+		{"traces_service_graph_request_client_seconds_count", map[string]string{"client": "fraiseql-edge", "server": "fraiseql-edge"}, 5},
+		{"traces_service_graph_request_server_seconds_bucket", map[string]string{"client": "fraiseql-edge", "server": "fraiseql-edge", "le": "+Inf"}, 5},
+		{"traces_service_graph_request_total", map[string]string{"client": "fraiseql-api", "server": "postgresql", "connection_type": "database"}, 3},
+	}
+	selfWants := []want{
+		{"otelcol_connector_servicegraph_requests_recorded", map[string]string{"kind": "paired"}, 5},
+		{"otelcol_connector_servicegraph_requests_recorded", map[string]string{"kind": "database"}, 3},
+		{"otelcol_connector_servicegraph_store_items", nil, 0},
+	}
+	err := waitFor(30*time.Second, func() error {
+		for _, w := range []struct {
+			port  string
+			wants []want
+		}{{promPort, wants}, {telPort, selfWants}} {
+			samples, err := scrapeSamples("http://127.0.0.1:" + w.port + "/metrics")
+			if err != nil {
+				return err
+			}
+			for _, x := range w.wants {
+				got, ok := findSample(samples, x.metric, x.labels)
+				if !ok {
+					return fmt.Errorf("no sample %s%v yet", x.metric, x.labels)
+				}
+				if got != x.value {
+					return fmt.Errorf("%s%v = %v, want %v", x.metric, x.labels, got, x.value)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+type sample struct {
+	name   string
+	labels map[string]string
+	value  float64
+}
+
+var labelRE = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"`)
+
+// scrapeSamples reads every sample of a Prometheus text endpoint.
+func scrapeSamples(url string) ([]sample, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	var out []sample
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		s := sample{labels: map[string]string{}}
+		var rest string
+		if i := strings.IndexByte(line, '{'); i > 0 {
+			j := strings.LastIndexByte(line, '}')
+			if j < i {
+				continue
+			}
+			s.name = line[:i]
+			for _, m := range labelRE.FindAllStringSubmatch(line[i+1:j], -1) {
+				s.labels[m[1]] = m[2]
+			}
+			rest = line[j+1:]
+		} else {
+			f := strings.Fields(line)
+			if len(f) < 2 {
+				continue
+			}
+			s.name, rest = f[0], strings.Join(f[1:], " ")
+		}
+		f := strings.Fields(rest)
+		if len(f) == 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[0], 64)
+		if err != nil {
+			continue
+		}
+		s.value = v
+		out = append(out, s)
+	}
+	return out, sc.Err()
+}
+
+// findSample returns the value of the one sample of name whose labels include want.
+func findSample(samples []sample, name string, want map[string]string) (float64, bool) {
+	for _, s := range samples {
+		if s.name != name {
+			continue
+		}
+		ok := true
+		for k, v := range want {
+			if s.labels[k] != v {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return s.value, true
+		}
+	}
+	return 0, false
+}
