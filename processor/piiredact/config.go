@@ -80,7 +80,12 @@ type PhoneConfig struct {
 // IPConfig configures the ip detector.
 type IPConfig struct {
 	DetectorConfig `mapstructure:",squash"`
-	// KeepPrivate keeps loopback, private (RFC 1918, ULA) and link-local addresses.
+	// KeepLoopback keeps loopback addresses (127.0.0.0/8, ::1, ::ffff:127.x.x.x); default
+	// true: they name "this host" on every machine and identify nobody. The unspecified
+	// addresses (0.0.0.0, ::) are always kept, for the same reason.
+	KeepLoopback bool `mapstructure:"keep_loopback"`
+	// KeepPrivate keeps private (RFC 1918, ULA) and link-local addresses; default false: in a
+	// small network such an address can identify a host, and so a person's machine.
 	KeepPrivate bool `mapstructure:"keep_private"`
 }
 

@@ -38,6 +38,8 @@ func TestLoadDefaultConfig(t *testing.T) {
 		assert.Equal(t, ActionMask, d.Action, name)
 	}
 	assert.False(t, cfg.Detectors.Phone.National, "phone must default to E.164 only")
+	assert.True(t, cfg.Detectors.IP.KeepLoopback, "loopback addresses identify nobody: kept by default")
+	assert.False(t, cfg.Detectors.IP.KeepPrivate, "private addresses can identify a host: masked by default")
 	assert.Equal(t, "[REDACTED:{type}]", cfg.MaskTemplate)
 }
 
@@ -52,6 +54,8 @@ func TestLoadCustomConfig(t *testing.T) {
 	assert.True(t, cfg.Detectors.CreditCard.RevealLast4)
 	assert.True(t, cfg.Detectors.Phone.National)
 	assert.False(t, cfg.Detectors.IP.Enabled)
+	assert.False(t, cfg.Detectors.IP.KeepLoopback)
+	assert.True(t, cfg.Detectors.IP.KeepPrivate)
 	assert.Equal(t, ActionDrop, cfg.Detectors.SensitiveKeys.Action)
 	assert.Equal(t, []string{"pin"}, cfg.Detectors.SensitiveKeys.Keys)
 	assert.Equal(t, []string{"db.statement"}, cfg.Detectors.DBStatement.Keys)

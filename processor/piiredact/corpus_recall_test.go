@@ -112,13 +112,23 @@ func ibanCheck(cc, bban string) string {
 func (g *gen) iban(valid bool) string {
 	countries := []string{"DE", "GB", "FR", "NL", "ES", "IT", "BE", "CH", "PL", "SE", "AT", "IE"}
 	cc := countries[g.r.IntN(len(countries))]
-	n := scan.IBANLength(cc)
+	// The BBAN follows the country's structure ("4a14n": 4 letters, 14 digits; c: either).
 	var bban string
-	switch cc {
-	case "GB", "NL", "IE":
-		bban = g.from(upper, 4) + g.digits(n-8)
-	default:
-		bban = g.digits(n - 4)
+	f := scan.IBANFormat(cc)
+	for n := 0; f != ""; f = f[1:] {
+		switch c := f[0]; c {
+		case 'n':
+			bban += g.digits(n)
+			n = 0
+		case 'a':
+			bban += g.from(upper, n)
+			n = 0
+		case 'c':
+			bban += g.from(upper+"0123456789", n)
+			n = 0
+		default:
+			n = n*10 + int(c-'0')
+		}
 	}
 	cd := ibanCheck(cc, bban)
 	if !valid {

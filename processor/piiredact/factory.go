@@ -34,7 +34,7 @@ func createDefaultConfig() component.Config {
 			IBAN:          enabled(ActionMask),
 			USSSN:         enabled(ActionMask),
 			Phone:         PhoneConfig{DetectorConfig: enabled(ActionMask)},
-			IP:            IPConfig{DetectorConfig: enabled(ActionMask)},
+			IP:            IPConfig{DetectorConfig: enabled(ActionMask), KeepLoopback: true},
 			JWT:           enabled(ActionMask),
 			Secret:        enabled(ActionMask),
 			SensitiveKeys: SensitiveKeysConfig{DetectorConfig: enabled(ActionMask)},

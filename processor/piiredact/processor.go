@@ -106,6 +106,7 @@ func (p *piiProcessor) init(cfg *Config) {
 		opts.AllowValues = append(opts.AllowValues, regexp.MustCompile(v))
 	}
 	opts.PhoneNational = cfg.Detectors.Phone.National
+	opts.IPKeepLoopback = cfg.Detectors.IP.KeepLoopback
 	opts.IPKeepPrivate = cfg.Detectors.IP.KeepPrivate
 	p.redactor = scan.NewRedactor(scan.RedactorOptions{
 		Policies:        policies,

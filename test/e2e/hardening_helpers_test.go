@@ -20,6 +20,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -27,6 +28,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -158,16 +160,18 @@ func markerRequest(t testing.TB, s otlpSignal, id string) otlpRequest {
 // the OTLP gRPC and HTTP ports it listens on (127.0.0.1), and the file every pipeline writes
 // OTLP JSON lines to (where the markers are looked for).
 type collectorSpec struct {
-	Config   string
-	Env      []string
-	GRPCPort string
-	HTTPPort string
-	OutFile  string
+	Config     string
+	Env        []string
+	GRPCPort   string
+	HTTPPort   string
+	HealthPort string // optional: the health_check extension's port
+	OutFile    string
 }
 
 // runningCollector is the built binary started by startCollector.
 type runningCollector struct {
 	GRPC, HTTP string // host:port of the OTLP receivers
+	Health     string // host:port of the health check ("" when the spec has none)
 	OutFile    string
 
 	cmd     *exec.Cmd
@@ -183,31 +187,62 @@ type runningCollector struct {
 func startLocalCollector(t *testing.T, env ...string) *runningCollector {
 	t.Helper()
 	dataDir := t.TempDir()
-	spec := collectorSpec{
-		Config:   filepath.Join(repoRoot(t), "configs", "local.yaml"),
-		GRPCPort: freePort(t),
-		HTTPPort: freePort(t),
-		OutFile:  filepath.Join(dataDir, "telemetry.jsonl"),
-	}
-	spec.Env = append([]string{
-		"FRAISEQL_LISTEN_ADDR=127.0.0.1",
-		"FRAISEQL_DATA_DIR=" + dataDir,
-		"FRAISEQL_OTLP_GRPC_PORT=" + spec.GRPCPort,
-		"FRAISEQL_OTLP_HTTP_PORT=" + spec.HTTPPort,
-		"FRAISEQL_HEALTH_PORT=" + freePort(t),
-		"FRAISEQL_ZPAGES_PORT=" + freePort(t),
-		"FRAISEQL_PROMETHEUS_PORT=" + freePort(t),
-		"FRAISEQL_TELEMETRY_PORT=" + freePort(t),
-		// No Alertmanager here: a closed port, so the incident exporter's posts fail fast.
-		"FRAISEQL_ALERTMANAGER_URL=http://127.0.0.1:" + freePort(t),
-	}, env...)
-	return startCollector(t, spec)
+	return startCollector(t, func() collectorSpec {
+		spec := collectorSpec{
+			Config:     filepath.Join(repoRoot(t), "configs", "local.yaml"),
+			GRPCPort:   freePort(t),
+			HTTPPort:   freePort(t),
+			HealthPort: freePort(t),
+			OutFile:    filepath.Join(dataDir, "telemetry.jsonl"),
+		}
+		spec.Env = append([]string{
+			"FRAISEQL_LISTEN_ADDR=127.0.0.1",
+			"FRAISEQL_DATA_DIR=" + dataDir,
+			"FRAISEQL_OTLP_GRPC_PORT=" + spec.GRPCPort,
+			"FRAISEQL_OTLP_HTTP_PORT=" + spec.HTTPPort,
+			"FRAISEQL_HEALTH_PORT=" + spec.HealthPort,
+			"FRAISEQL_ZPAGES_PORT=" + freePort(t),
+			"FRAISEQL_PROMETHEUS_PORT=" + freePort(t),
+			"FRAISEQL_TELEMETRY_PORT=" + freePort(t),
+			// No Alertmanager here: a closed port, so the incident exporter's posts fail fast.
+			"FRAISEQL_ALERTMANAGER_URL=http://127.0.0.1:" + freePort(t),
+		}, env...)
+		return spec
+	})
 }
 
-// startCollector starts the binary on spec, waits until both OTLP ports accept connections,
-// and kills it when the test ends if the test did not stop it (printing its output when the
-// test failed).
-func startCollector(t *testing.T, spec collectorSpec) *runningCollector {
+// collectorReady is what the collector logs once every component has started.
+const collectorReady = "Everything is ready. Begin running and processing data."
+
+// startAttempts bounds how often startCollector picks new ports after losing one.
+const startAttempts = 3
+
+// errPortTaken: the collector could not bind a port picked for it (another process took it
+// between freePort and the collector's bind).
+var errPortTaken = errors.New("a port picked for the collector was taken before it bound it")
+
+// startCollector starts the binary on newSpec(), waits until both OTLP ports (and the
+// health port, if any) accept connections while the process is alive, and kills it when the
+// test ends if the test did not stop it (printing its output when the test failed). freePort
+// releases the ports it picks, so another process can take one before the collector binds
+// it: the collector then exits with "address already in use", and startCollector starts it
+// again on fresh ports from newSpec (at most startAttempts times).
+func startCollector(t *testing.T, newSpec func() collectorSpec) *runningCollector {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		c, err := tryStartCollector(t, newSpec())
+		if err == nil {
+			return c
+		}
+		if !errors.Is(err, errPortTaken) || attempt == startAttempts {
+			t.Fatalf("collector did not start (attempt %d of %d): %v", attempt, startAttempts, err)
+		}
+		t.Logf("attempt %d: %v; starting again on other ports", attempt, err)
+	}
+}
+
+// tryStartCollector is one start of startCollector; on error the process is gone.
+func tryStartCollector(t *testing.T, spec collectorSpec) (*runningCollector, error) {
 	t.Helper()
 	bin := mustEnv(t, "OTELCOL_BINARY")
 	c := &runningCollector{
@@ -217,13 +252,49 @@ func startCollector(t *testing.T, spec collectorSpec) *runningCollector {
 		exited:  make(chan struct{}),
 		logs:    &lockedBuffer{},
 	}
+	addrs := []string{c.GRPC, c.HTTP}
+	if spec.HealthPort != "" {
+		c.Health = "127.0.0.1:" + spec.HealthPort
+		addrs = append(addrs, c.Health)
+	}
 	c.cmd = exec.Command(bin, "--config", spec.Config)
 	c.cmd.Env = append(os.Environ(), spec.Env...)
 	c.cmd.Stdout, c.cmd.Stderr = c.logs, c.logs
 	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	go func() { c.waitErr = c.cmd.Wait(); close(c.exited) }()
+	// A port that answers may be another process's: the collector owns its ports once it
+	// logs that every component started (a failed bind makes it exit instead).
+	err := waitFor(30*time.Second, func() error {
+		if !c.alive() {
+			return nil
+		}
+		if !strings.Contains(c.logs.String(), collectorReady) {
+			return errors.New("collector has not logged " + strconv.Quote(collectorReady))
+		}
+		for _, addr := range addrs {
+			conn, err := net.DialTimeout("tcp", addr, time.Second)
+			if err != nil {
+				return err
+			}
+			conn.Close()
+		}
+		return nil
+	})
+	if err == nil && !c.alive() {
+		err = fmt.Errorf("collector exited while starting: %v", c.waitErr)
+		if strings.Contains(c.logs.String(), "address already in use") {
+			err = fmt.Errorf("%w: %v", errPortTaken, c.waitErr)
+		}
+	}
+	if err != nil {
+		if c.alive() {
+			_ = c.cmd.Process.Kill()
+			<-c.exited
+		}
+		return nil, fmt.Errorf("%w\ncollector output:\n%s", err, c.logs.String())
+	}
 	t.Cleanup(func() {
 		if c.conn != nil {
 			_ = c.conn.Close()
@@ -236,27 +307,12 @@ func startCollector(t *testing.T, spec collectorSpec) *runningCollector {
 			t.Logf("collector output:\n%s", c.logs.String())
 		}
 	})
-	if err := waitFor(30*time.Second, func() error {
-		if !c.alive() {
-			return fmt.Errorf("collector exited while starting: %v", c.waitErr)
-		}
-		for _, addr := range []string{c.GRPC, c.HTTP} {
-			conn, err := net.DialTimeout("tcp", addr, time.Second)
-			if err != nil {
-				return err
-			}
-			conn.Close()
-		}
-		return nil
-	}); err != nil {
-		t.Fatalf("collector did not start: %v", err)
-	}
 	conn, err := grpc.NewClient(c.GRPC, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.conn = conn
-	return c
+	return c, nil
 }
 
 // alive reports whether the process is still running.

@@ -112,24 +112,26 @@ func TestNestedBodyRefusedByAgentConfig(t *testing.T) {
 	if err := os.WriteFile(token, []byte("e2e-token\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	spec := collectorSpec{
-		Config:   filepath.Join(repoRoot(t), "configs", "agent.yaml"),
-		GRPCPort: freePort(t),
-		HTTPPort: freePort(t),
-	}
-	spec.Env = []string{
-		"FRAISEQL_LISTEN_ADDR=127.0.0.1",
-		"FRAISEQL_OTLP_GRPC_PORT=" + spec.GRPCPort,
-		"FRAISEQL_OTLP_HTTP_PORT=" + spec.HTTPPort,
-		"FRAISEQL_HEALTH_PORT=" + freePort(t),
-		"FRAISEQL_TELEMETRY_PORT=" + freePort(t),
-		"FRAISEQL_STORAGE_DIR=" + dir,
-		"FRAISEQL_LOG_GLOB=" + filepath.Join(dir, "*.log"),
-		"FRAISEQL_GATEWAY_TOKEN_FILE=" + token,
-		"FRAISEQL_GATEWAY_ENDPOINT=127.0.0.1:" + freePort(t),
-		"FRAISEQL_MEMORY_LIMIT_MIB=400",
-	}
-	c := startCollector(t, spec)
+	c := startCollector(t, func() collectorSpec {
+		spec := collectorSpec{
+			Config:   filepath.Join(repoRoot(t), "configs", "agent.yaml"),
+			GRPCPort: freePort(t),
+			HTTPPort: freePort(t),
+		}
+		spec.Env = []string{
+			"FRAISEQL_LISTEN_ADDR=127.0.0.1",
+			"FRAISEQL_OTLP_GRPC_PORT=" + spec.GRPCPort,
+			"FRAISEQL_OTLP_HTTP_PORT=" + spec.HTTPPort,
+			"FRAISEQL_HEALTH_PORT=" + freePort(t),
+			"FRAISEQL_TELEMETRY_PORT=" + freePort(t),
+			"FRAISEQL_STORAGE_DIR=" + dir,
+			"FRAISEQL_LOG_GLOB=" + filepath.Join(dir, "*.log"),
+			"FRAISEQL_GATEWAY_TOKEN_FILE=" + token,
+			"FRAISEQL_GATEWAY_ENDPOINT=127.0.0.1:" + freePort(t),
+			"FRAISEQL_MEMORY_LIMIT_MIB=400",
+		}
+		return spec
+	})
 	nested := nestedLogsRequest(1_000_000, "kvlist")
 	for _, tr := range []transport{overGRPC, overHTTP} {
 		requireRefusedAsTooLarge(t, tr, c.send(tr, nested, 60*time.Second))

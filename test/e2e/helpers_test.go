@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -35,15 +36,28 @@ func mustEnv(t *testing.T, name string) string {
 	return v
 }
 
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// handedOut holds every port freePort returned in this test process, so two ports picked
+// for one collector (or for two tests) are never the same.
+var handedOut sync.Map
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago and that it has not
+// returned before. It is released again at once, so another process can still take it before
+// the collector binds it: startCollector starts again on other ports when that happens.
 func freePort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if _, dup := handedOut.LoadOrStore(port, true); !dup {
+			return strconv.Itoa(port)
+		}
 	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	t.Fatal("freePort: the kernel kept handing out ports this test process already uses")
+	return ""
 }
 
 // collectorConfigs lists the collector configs: configs/*.yaml and configs/examples/*.yaml.

@@ -4,15 +4,12 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -22,49 +19,13 @@ import (
 // writes all three to its file exporter, answers its health check, and stops on SIGTERM
 // within 5 s.
 func TestSmokeLocalConfig(t *testing.T) {
-	bin := mustEnv(t, "OTELCOL_BINARY")
 	gen := mustEnv(t, "TELEMETRYGEN")
-	dataDir := t.TempDir()
-	grpcPort, healthPort := freePort(t), freePort(t)
+	c := startLocalCollector(t)
 
-	cmd := exec.Command(bin, "--config", filepath.Join(repoRoot(t), "configs", "local.yaml"))
-	cmd.Env = append(os.Environ(),
-		"FRAISEQL_LISTEN_ADDR=127.0.0.1",
-		"FRAISEQL_DATA_DIR="+dataDir,
-		"FRAISEQL_OTLP_GRPC_PORT="+grpcPort,
-		"FRAISEQL_OTLP_HTTP_PORT="+freePort(t),
-		"FRAISEQL_HEALTH_PORT="+healthPort,
-		"FRAISEQL_ZPAGES_PORT="+freePort(t),
-		"FRAISEQL_PROMETHEUS_PORT="+freePort(t),
-		"FRAISEQL_TELEMETRY_PORT="+freePort(t),
-	)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stopped := false
-	t.Cleanup(func() {
-		if !stopped {
-			_ = cmd.Process.Kill()
-			if err := <-exited; err != nil {
-				t.Logf("collector after kill: %v", err)
-			}
-		}
-		if t.Failed() {
-			t.Logf("collector output:\n%s", logs.String())
-		}
-	})
-
-	healthURL := "http://127.0.0.1:" + healthPort + "/"
+	healthURL := "http://" + c.Health + "/"
 	if err := waitFor(30*time.Second, func() error {
-		select {
-		case err := <-exited:
-			stopped = true
-			return fmt.Errorf("collector exited early: %v", err)
-		default:
+		if !c.alive() {
+			return fmt.Errorf("collector exited: %v", c.waitErr)
 		}
 		resp, err := http.Get(healthURL)
 		if err != nil {
@@ -79,12 +40,11 @@ func TestSmokeLocalConfig(t *testing.T) {
 		t.Fatalf("collector not healthy: %v", err)
 	}
 
-	endpoint := "127.0.0.1:" + grpcPort
 	for _, sig := range []struct{ signal, countFlag string }{
 		{"traces", "--traces"}, {"metrics", "--metrics"}, {"logs", "--logs"},
 	} {
 		out, err := exec.Command(gen, sig.signal,
-			"--otlp-endpoint", endpoint, "--otlp-insecure",
+			"--otlp-endpoint", c.GRPC, "--otlp-insecure",
 			sig.countFlag, "3", "--service", "smoke-"+sig.signal,
 		).CombinedOutput()
 		if err != nil {
@@ -93,16 +53,15 @@ func TestSmokeLocalConfig(t *testing.T) {
 	}
 
 	// The file exporter writes one OTLP JSON document per batch and signal.
-	file := filepath.Join(dataDir, "telemetry.jsonl")
 	want := map[string]string{"resourceSpans": "smoke-traces", "resourceMetrics": "smoke-metrics", "resourceLogs": "smoke-logs"}
 	if err := waitFor(20*time.Second, func() error {
-		found, err := servicesInFile(file)
+		found, err := servicesInFile(c.OutFile)
 		if err != nil {
 			return err
 		}
 		for kind, svc := range want {
 			if !found[kind][svc] {
-				return fmt.Errorf("no %s from service %s yet in %s", kind, svc, file)
+				return fmt.Errorf("no %s from service %s yet in %s", kind, svc, c.OutFile)
 			}
 		}
 		return nil
@@ -111,20 +70,7 @@ func TestSmokeLocalConfig(t *testing.T) {
 	}
 
 	// SIGTERM: a clean shutdown inside 5 s.
-	start := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		stopped = true
-		if err != nil {
-			t.Errorf("collector exited with %v after SIGTERM", err)
-		}
-		t.Logf("stopped %v after SIGTERM", time.Since(start).Round(time.Millisecond))
-	case <-time.After(5 * time.Second):
-		t.Fatal("collector still running 5 s after SIGTERM")
-	}
+	c.requireStopsOnSIGTERM(t)
 }
 
 // servicesInFile maps resourceSpans/resourceMetrics/resourceLogs to the service.name values

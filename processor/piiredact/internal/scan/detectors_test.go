@@ -201,11 +201,40 @@ func TestIP(t *testing.T) {
 		{"lib-1.2.3.4", nil},
 		{"beef::", nil}, // no decimal digit
 	})
+	// Loopback is redacted when not kept (only() keeps nothing); unspecified never is.
+	runCases(t, only(IP), []detCase{
+		{"127.0.0.1:8080", w("127.0.0.1")},
+		{"::ffff:127.0.0.1", w("::ffff:127.0.0.1")},
+		{"listen 0.0.0.0 and ::", nil},
+		{"::ffff:0.0.0.0", nil},
+	})
 	var o Options
 	o.Enabled[IP] = true
 	o.IPKeepPrivate = true
 	runCases(t, New(o), []detCase{
-		{"10.0.0.1 192.168.1.2 127.0.0.1 ::1 fe80::1 8.8.4.4", w("8.8.4.4")},
+		{"10.0.0.1 192.168.1.2 fe80::1 ::ffff:10.1.2.3 8.8.4.4", w("8.8.4.4")},
+		// Private does not include loopback: that is IPKeepLoopback.
+		{"127.0.0.1 ::1", w("127.0.0.1", "::1")},
+	})
+}
+
+// With IPKeepLoopback, loopback addresses (and their IPv4-mapped form) are kept, the
+// unspecified ones are kept as always, and private and public addresses are still redacted.
+func TestIPKeepLoopback(t *testing.T) {
+	var o Options
+	o.Enabled[IP] = true
+	o.IPKeepLoopback = true
+	runCases(t, New(o), []detCase{
+		{"dial tcp 127.0.0.1:5432: connection refused", nil},
+		{"127.255.0.9 and [::1]:4317 and ::ffff:127.0.0.1", nil},
+		{"bind 0.0.0.0:4317, [::]:4318", nil},
+		{"peer 10.0.0.7 via 192.168.1.2 from 203.0.113.9", w("10.0.0.7", "192.168.1.2", "203.0.113.9")},
+		{"fe80::1 fd00::1 2001:db8::1", w("fe80::1", "fd00::1", "2001:db8::1")},
+		{"128.0.0.1 ::2", w("128.0.0.1", "::2")},
+	})
+	o.IPKeepPrivate = true
+	runCases(t, New(o), []detCase{
+		{"127.0.0.1 10.0.0.1 ::1 fe80::1 8.8.4.4", w("8.8.4.4")},
 	})
 }
 

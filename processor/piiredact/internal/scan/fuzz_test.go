@@ -13,7 +13,7 @@ import (
 
 var fuzzSeeds = []string{
 	"john.doe@example.com", "QuorumPeer@774 x@10.10.34.11", "4111 1111 1111 1111", "blk_-1608999687919862906",
-	"DE89 3704 0044 0532 0130 00", "536-22-1234", "+1 (415) 555-2671", "10.0.0.1 2001:db8::1 0:0:0:0:0:0:0:0:2181",
+	"DE89 3704 0044 0532 0130 00", "DE54ABCDEF0123456789XY", "IT60X0542811101000000123456", "536-22-1234", "+1 (415) 555-2671", "10.0.0.1 2001:db8::1 0:0:0:0:0:0:0:0:2181",
 	"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig", "AKIAIOSFODNN7EXAMPLE ghp_aB3dE5aB3dE5aB3dE5aB3dE5aB3dE5aB3dE5",
 	"api_key=Zx9Lq2Vb7Rt4Yp1Wm8Kd", `"password": "Tr0ub4dor&3xQ9zLk"`, "Bearer abc123XYZ456def789GHI",
 	"postgres://app:s3cr3t@db/x?token=abc&code=1", "-----BEGIN PRIVATE KEY-----\nMII", "é@é.é ü+12345678901",

@@ -9,8 +9,10 @@ import "net/netip"
 // The unspecified addresses (0.0.0.0, ::) are never reported: they identify nobody, and Java
 // prints 0:0:0:0:0:0:0:0. A dotted quad preceded by a "version" word (or 'v') in the 16 bytes
 // before, or directly preceded by 'v' or '~' (Windows package names: amd64~~6.1.1.0), is a version
-// string, not an address. With
-// keepPrivate, loopback, private (RFC 1918 / ULA) and link-local addresses are kept.
+// string, not an address. With ipKeepLoopback, loopback addresses (127.0.0.0/8, ::1, and
+// their IPv4-mapped forms) are kept: like the unspecified ones they name "this host" on
+// every machine. With ipKeepPrivate, private (RFC 1918 / ULA) and link-local addresses are
+// kept; they can identify a host in a small network, so they are redacted by default.
 
 // matchIPv4 tries a dotted quad at s[i] (a digit at a number boundary).
 func matchIPv4(s string, i int) (end int, ok bool) {
@@ -70,12 +72,24 @@ func ipv6Candidate(s string, i int) (end int, ok bool) {
 	return j, true
 }
 
+// ipKeep is the set of address classes the ip detector keeps.
+type ipKeep uint8
+
+const (
+	ipKeepLoopback ipKeep = 1 << iota
+	ipKeepPrivate
+)
+
 // reportIP reports whether the parsed address a should be redacted.
-func reportIP(a netip.Addr, keepPrivate bool) bool {
+func reportIP(a netip.Addr, keep ipKeep) bool {
+	a = a.Unmap() // ::ffff:127.0.0.1 is 127.0.0.1
 	if a.IsUnspecified() {
 		return false
 	}
-	if keepPrivate && (a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast()) {
+	if keep&ipKeepLoopback != 0 && a.IsLoopback() {
+		return false
+	}
+	if keep&ipKeepPrivate != 0 && (a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast()) {
 		return false
 	}
 	return true
@@ -83,7 +97,7 @@ func reportIP(a netip.Addr, keepPrivate bool) bool {
 
 // matchIP tries IPv6 then IPv4 at s[i] (a hex digit or ':' at a word start). end > 0 with
 // ok == false means: a token the caller skips, not an address to report.
-func matchIP(s string, i int, keepPrivate bool) (end int, ok bool) {
+func matchIP(s string, i int, keep ipKeep) (end int, ok bool) {
 	// An IPv6 address cannot start inside a longer colon-separated run ("0:0:...:0:2181").
 	inRun := i >= 2 && s[i-1] == ':' && (isHex(s[i-2]) || s[i-2] == ':')
 	if inRun {
@@ -93,7 +107,7 @@ func matchIP(s string, i int, keepPrivate bool) (end int, ok bool) {
 		if plausibleIPv6(s[i:e]) {
 			work(e - i)
 			if a, err := netip.ParseAddr(s[i:e]); err == nil && a.Zone() == "" {
-				return e, reportIP(a, keepPrivate)
+				return e, reportIP(a, keep)
 			}
 		}
 		return e, false
@@ -113,7 +127,7 @@ func matchIP(s string, i int, keepPrivate bool) (end int, ok bool) {
 	if err != nil || versionContext(s, i) {
 		return 0, false
 	}
-	return e, reportIP(a, keepPrivate)
+	return e, reportIP(a, keep)
 }
 
 // validIPv4 checks a dotted quad without allocating (netip.ParseAddr allocates its errors):

@@ -33,7 +33,9 @@ type Options struct {
 	Enabled [NumBuiltin]bool
 	// PhoneNational also matches North American national forms next to a context word.
 	PhoneNational bool
-	// IPKeepPrivate keeps loopback, private and link-local addresses.
+	// IPKeepLoopback keeps loopback addresses (127.0.0.0/8, ::1).
+	IPKeepLoopback bool
+	// IPKeepPrivate keeps private (RFC 1918, ULA) and link-local addresses.
 	IPKeepPrivate bool
 	// Patterns are user patterns; pattern i reports Kind NumBuiltin+i.
 	Patterns []Pattern
@@ -48,7 +50,7 @@ type Options struct {
 type Scanner struct {
 	on            [NumBuiltin]bool
 	phoneNational bool
-	keepPrivate   bool
+	ipKeep        ipKeep
 	patterns      []Pattern
 	allow         []*regexp.Regexp
 	markers       *markerSet
@@ -60,9 +62,14 @@ func New(o Options) *Scanner {
 	sc := &Scanner{
 		on:            o.Enabled,
 		phoneNational: o.PhoneNational,
-		keepPrivate:   o.IPKeepPrivate,
 		allow:         o.AllowValues,
 		markers:       newMarkerSet(o.Markers, o.MarkerPrefixes),
+	}
+	if o.IPKeepLoopback {
+		sc.ipKeep |= ipKeepLoopback
+	}
+	if o.IPKeepPrivate {
+		sc.ipKeep |= ipKeepPrivate
 	}
 	for _, p := range o.Patterns {
 		p.prefix, _ = p.Regexp.LiteralPrefix()
@@ -183,7 +190,7 @@ func (sc *Scanner) word(s string, i int, ctx Context, dst *[]Finding, runs *runE
 	c := s[i]
 	if isDigit(c) {
 		if sc.on[IP] {
-			if e, ok := matchIP(s, i, sc.keepPrivate); e > 0 {
+			if e, ok := matchIP(s, i, sc.ipKeep); e > 0 {
 				if ok {
 					*dst = append(*dst, Finding{i, e, IP})
 				}
@@ -214,7 +221,7 @@ func (sc *Scanner) word(s string, i int, ctx Context, dst *[]Finding, runs *runE
 		return we
 	}
 	if sc.on[IP] && isHex(c) {
-		if e, ok := matchIP(s, i, sc.keepPrivate); e > 0 {
+		if e, ok := matchIP(s, i, sc.ipKeep); e > 0 {
 			if ok {
 				*dst = append(*dst, Finding{i, e, IP})
 			}
@@ -289,7 +296,7 @@ func (sc *Scanner) punctuation(s string, i int, dst *[]Finding) int {
 			}
 		}
 		if sc.on[IP] && i+1 < len(s) && s[i+1] == ':' && (i == 0 || (!isWord(s[i-1]) && s[i-1] != ':')) {
-			if e, ok := matchIP(s, i, sc.keepPrivate); e > 0 {
+			if e, ok := matchIP(s, i, sc.ipKeep); e > 0 {
 				if ok {
 					*dst = append(*dst, Finding{i, e, IP})
 				}
