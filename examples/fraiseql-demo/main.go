@@ -73,7 +73,7 @@ func serve(ctx context.Context, args []string) error {
 	fs.StringVar(&logFile, "log-file", "", "JSON log file (appended; empty = stderr)")
 	fs.IntVar(&pool, "pool-size", 8, "connections per pool (db.client.connection.max)")
 	fs.DurationVar(&cfg.BackupInterval, "backup-interval", 5*time.Minute, "simulated backup job period")
-	fs.DurationVar(&cfg.CacheTTL, "cache-ttl", 10*time.Second, "response cache time to live")
+	fs.DurationVar(&cfg.CacheTTL, "cache-ttl", time.Minute, "response cache time to live")
 	fs.DurationVar(&cfg.SessionTTL, "session-ttl", 2*time.Minute, "session lifetime")
 	if err := fs.Parse(args); err != nil {
 		return err

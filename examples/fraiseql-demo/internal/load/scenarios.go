@@ -31,7 +31,12 @@ func (s *session) run(ctx context.Context) {
 	case Browse:
 		s.do(ctx, qProducts, map[string]any{"first": []int{5, 10, 20, 50}[r.IntN(4)]})
 	case Product:
-		s.do(ctx, qProduct, map[string]any{"id": fmt.Sprint(r.IntN(40) + 1)})
+		// A catalog's views are skewed: 3 in 4 go to the 10 bestsellers, the rest to any of 40.
+		id := r.IntN(40) + 1
+		if r.IntN(4) != 0 {
+			id = r.IntN(10) + 1
+		}
+		s.do(ctx, qProduct, map[string]any{"id": fmt.Sprint(id)})
 	case Search:
 		s.do(ctx, qProducts, map[string]any{"first": 20, "search": searchTerms[r.IntN(len(searchTerms))] + fmt.Sprint(r.IntN(100))})
 	case Journey:
