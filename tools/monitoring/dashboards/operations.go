@@ -36,6 +36,11 @@ func GraphQLOperations() (dashboard.Dashboard, error) {
 			q("A", `sum by (graphql_subscription_field) (graphql_subscriptions_active{`+appSel+`})`, "{{graphql_subscription_field}}"))).
 		WithPanel(withLimit(ts("Resolver P95 (slowest 10 fields)", "s", 12, 8,
 			qx("A", `topk(10, histogram_quantile(0.95, sum by (graphql_field_parent_type, graphql_field_name, le) (rate(graphql_resolver_duration_seconds_bucket{`+appSel+`}[$__rate_interval]))))`, "{{graphql_field_parent_type}}.{{graphql_field_name}}")), th.LatencyP95Seconds)).
+		WithRow(row("Service map")).
+		WithPanel(serviceMapPanel()).
+		WithPanel(edgesTable()).
+		WithPanel(edgeRequests()).
+		WithPanel(edgeLatency()).
 		WithRow(row("Traces")).
 		WithPanel(tracesPanel("Failed operations", 12, 10, `{ span.graphql.operation.type != nil && status = error }`)).
 		WithPanel(tracesPanel("Slow mutations (> 500 ms)", 12, 10, `{ span.graphql.operation.type = "mutation" && duration > 500ms }`)).

@@ -108,6 +108,7 @@ func dashboardQueries(t *testing.T, root string) []panelQuery {
 			Targets []struct {
 				Expr       string `json:"expr"`
 				Query      string `json:"query"`
+				QueryType  string `json:"queryType"`
 				Datasource struct {
 					Type string `json:"type"`
 				} `json:"datasource"`
@@ -136,6 +137,9 @@ func dashboardQueries(t *testing.T, root string) []panelQuery {
 					q := tg.Expr
 					if kind == "tempo" {
 						q = tg.Query
+						if tg.QueryType == "serviceMap" {
+							q = serviceMapQuery
+						}
 					}
 					if kind == "prometheus" || kind == vlogsKind {
 						// longest names first ($instance before $in...)
@@ -184,6 +188,13 @@ var traceIntent = map[string]struct {
 	`{ span.graphql.operation.type = "mutation" && duration > 500ms }`: {minDuration: "500ms", opType: "mutation"},
 	`{ span.graphql.operation.type != nil && duration > 150ms }`:       {minDuration: "150ms"},
 }
+
+// serviceMapQuery stands for a Tempo service map target (query type serviceMap, no query
+// text); serviceMapEdges are the edges of the demo's request path it must show: the edge
+// service calls the API, which queries PostgreSQL (client spans with db.system.name).
+const serviceMapQuery = "<serviceMap>"
+
+var serviceMapEdges = [][2]string{{"fraiseql-edge", service}, {service, "postgresql"}}
 
 func checkDashboards(t *testing.T, s *stack, started time.Time) {
 	queries := dashboardQueries(t, s.root)
@@ -257,6 +268,21 @@ func panelHasData(q panelQuery, prom, logs, traces string) error {
 		}
 		return nil
 	case "tempo":
+		if q.query == serviceMapQuery {
+			// Grafana draws the service map from the service graph series of the Tempo
+			// datasource's serviceMap Prometheus: the demo's request path must be there.
+			for _, e := range serviceMapEdges {
+				sel := `traces_service_graph_request_total{client="` + e[0] + `", server="` + e[1] + `"}`
+				n, _, err := promQuery(prom, `sum(rate(`+sel+`[5m])) > 0`)
+				if err != nil {
+					return err
+				}
+				if n == 0 {
+					return fmt.Errorf("service map: no requests on the edge %s -> %s (%s)", e[0], e[1], sel)
+				}
+			}
+			return nil
+		}
 		in, ok := traceIntent[q.query]
 		if !ok {
 			return fmt.Errorf("no intent for trace query %q: add its Jaeger search to traceIntent", q.query)

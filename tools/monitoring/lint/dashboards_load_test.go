@@ -10,6 +10,7 @@ type target struct {
 	RefID      string `json:"refId"`
 	Expr       string `json:"expr"`
 	Query      string `json:"query"`
+	QueryType  string `json:"queryType"`
 	Exemplar   bool   `json:"exemplar"`
 	Datasource *struct {
 		Type string `json:"type"`
