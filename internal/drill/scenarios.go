@@ -39,7 +39,7 @@ var Scenarios = []Scenario{
 		Alerts: []string{"PostgresDown", "PostgresReplicaDisconnected"}, Service: "db", PageWithin: 3 * time.Minute,
 		MaxWait: 6 * time.Minute, ResolveWait: 5 * time.Minute},
 	{Name: "error-spike", Kind: "admin", Switch: `{"error_rate":0.3}`, Fault: "30 % of GraphQL root fields fail (error_rate 0.3)",
-		Alerts: []string{"GraphQLErrorBudgetBurnFast", "GraphQLHighErrorRate", "GraphQLOperationErrorRatioHigh"}, Service: "api",
+		Alerts: []string{"GraphQLOperationErrorRatioCritical", "GraphQLErrorBudgetBurnFast", "GraphQLHighErrorRate", "GraphQLOperationErrorRatioHigh"}, Service: "api",
 		PageWithin: 2 * time.Minute, MaxWait: 8 * time.Minute, ResolveWait: 10 * time.Minute},
 	{Name: "latency-spike", Kind: "admin", Switch: `{"added_latency_ms":400}`, Fault: "400 ms added before every GraphQL request",
 		Alerts: []string{"GraphQLHighLatencyP95"}, Service: "api", PageWithin: 13 * time.Minute,
@@ -53,8 +53,8 @@ var Scenarios = []Scenario{
 		Alerts: []string{"GraphQLCacheHitRatioLow", "GraphQLCacheHitRatioCollapsed"}, MaxWait: 22 * time.Minute, MinHold: 17 * time.Minute, ResolveWait: 10 * time.Minute},
 	{Name: "cardinality-explosion", Kind: "admin", Switch: `{"cardinality_burst":20000}`, Fault: "20000 new series of one metric every 5 s",
 		Alerts: []string{"CardinalityOverflowActive", "CardinalitySeriesNearLimit", "CardinalityDataDropped"}, MaxWait: 22 * time.Minute, MinHold: 17 * time.Minute, ResolveWait: 10 * time.Minute},
-	// The page of the replication-lag fault falls inside the outage (it comes after about 4
-	// minutes on the demo), so Alertmanager must retry it; it must arrive once, after the outage.
+	// The page of the replication-lag fault falls inside the outage (it is due about a minute
+	// after the fault), so Alertmanager must retry it; it must arrive once, after the outage.
 	{Name: "pager-outage", Kind: "replay-pause", Outage: 5 * time.Minute,
 		Fault:  "PagerDuty answers 500/429 for 5 minutes while WAL replay is paused on the replica",
 		Alerts: []string{"PostgresReplicationLagHigh"}, Service: "db",

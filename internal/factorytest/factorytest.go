@@ -1,15 +1,18 @@
 // Package factorytest holds the factory checks every component of this distribution runs
-// in its factory_test.go: the registered type, the stability of each signal (and of no other
-// signal), a well-formed default config struct, and what the default config's Validate says.
+// in its factory_test.go (Check: the registered type, the stability of each signal and of no
+// other signal, a well-formed default config struct, what the default config's Validate
+// says) and the testdata/config.yaml loader of its config_test.go (LoadConfig).
 // It is a test helper: only _test.go files import it.
 package factorytest // import "github.com/fraiseql/otelcol-fraiseql/internal/factorytest"
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
 )
 
 // Factory is what every receiver, processor, exporter and connector factory has.
@@ -114,4 +117,31 @@ type connectorStability interface {
 	LogsToTracesStability() component.StabilityLevel
 	LogsToMetricsStability() component.StabilityLevel
 	LogsToLogsStability() component.StabilityLevel
+}
+
+// LoadConfig reads the section "<type>[/<name>]" of testdata/config.yaml (contrib's layout)
+// onto f's default config and returns it as C (the component's *Config). The unmarshal error
+// is returned, not reported, so that a test of a bad config can check it; an unreadable file
+// or a default config of another type fails the test.
+func LoadConfig[C component.Config](t testing.TB, f Factory, name string) (C, error) {
+	t.Helper()
+	var zero C
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	if err != nil {
+		t.Fatalf("testdata/config.yaml: %v", err)
+		return zero, err
+	}
+	id := component.NewIDWithName(f.Type(), name)
+	sub, err := cm.Sub(id.String())
+	if err != nil {
+		t.Fatalf("testdata/config.yaml, section %s: %v", id, err)
+		return zero, err
+	}
+	cfg := f.CreateDefaultConfig()
+	c, ok := cfg.(C)
+	if !ok {
+		t.Fatalf("default config is %T, not %T", cfg, zero)
+		return zero, nil
+	}
+	return c, sub.Unmarshal(cfg)
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,3 +128,31 @@ type bare struct{}
 
 func (bare) Type() component.Type                  { return component.MustNewType("bare") }
 func (bare) CreateDefaultConfig() component.Config { return &validCfg{} }
+
+// LoadConfig reads <type> and <type>/<name> onto the default config and returns the
+// unmarshal error of a bad section.
+func TestLoadConfig(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "testdata"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	yaml := "example:\nexample/named:\n  include: [a, b]\nexample/bad:\n  include: 3\n  nosuch: 1\n"
+	if err := os.WriteFile(filepath.Join(dir, "testdata", "config.yaml"), []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	f := testFactory(&emptyCfg{Include: []string{"default"}})
+
+	def, err := LoadConfig[*emptyCfg](t, f, "")
+	if err != nil || !slices.Equal(def.Include, []string{"default"}) {
+		t.Errorf("default section: %v, %v; want the default config unchanged", def, err)
+	}
+	f = testFactory(&emptyCfg{})
+	named, err := LoadConfig[*emptyCfg](t, f, "named")
+	if err != nil || !slices.Equal(named.Include, []string{"a", "b"}) {
+		t.Errorf("named section: %v, %v; want include [a b]", named, err)
+	}
+	if _, err := LoadConfig[*emptyCfg](t, testFactory(&emptyCfg{}), "bad"); err == nil || !strings.Contains(err.Error(), "nosuch") {
+		t.Errorf("bad section: error %v, want one naming the unknown key nosuch", err)
+	}
+}

@@ -1,28 +1,21 @@
 package cardinality
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 
-	"github.com/fraiseql/otelcol-fraiseql/processor/cardinality/internal/metadata"
+	"github.com/fraiseql/otelcol-fraiseql/internal/factorytest"
 )
 
 func loadConfig(t *testing.T, name string) *Config {
 	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	cfg, err := factorytest.LoadConfig[*Config](t, NewFactory(), name)
 	require.NoError(t, err)
-	cfg := NewFactory().CreateDefaultConfig()
-	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
-	require.NoError(t, err)
-	require.NoError(t, sub.Unmarshal(cfg))
-	return cfg.(*Config)
+	return cfg
 }
 
 func TestLoadConfig(t *testing.T) {

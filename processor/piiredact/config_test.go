@@ -1,25 +1,17 @@
 package piiredact
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 
-	"github.com/fraiseql/otelcol-fraiseql/processor/piiredact/internal/metadata"
+	"github.com/fraiseql/otelcol-fraiseql/internal/factorytest"
 )
 
 func loadConfig(t *testing.T, name string) (*Config, error) {
 	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
-	require.NoError(t, err)
-	cfg := NewFactory().CreateDefaultConfig().(*Config)
-	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
-	require.NoError(t, err)
-	return cfg, sub.Unmarshal(cfg)
+	return factorytest.LoadConfig[*Config](t, NewFactory(), name)
 }
 
 func TestLoadDefaultConfig(t *testing.T) {

@@ -8,27 +8,22 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 
+	"github.com/fraiseql/otelcol-fraiseql/internal/factorytest"
 	"github.com/fraiseql/otelcol-fraiseql/receiver/pgstats/internal/metadata"
 )
 
-func loadConfig(t *testing.T, id component.ID) *Config {
+func loadConfig(t *testing.T, name string) *Config {
 	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	cfg, err := factorytest.LoadConfig[*Config](t, NewFactory(), name)
 	require.NoError(t, err)
-	cfg := NewFactory().CreateDefaultConfig()
-	sub, err := cm.Sub(id.String())
-	require.NoError(t, err)
-	require.NoError(t, sub.Unmarshal(cfg))
 	require.NoError(t, confmap.Validate(cfg))
-	return cfg.(*Config)
+	return cfg
 }
 
 func TestLoadConfigDefault(t *testing.T) {
-	cfg := loadConfig(t, component.NewID(metadata.Type))
+	cfg := loadConfig(t, "")
 	assert.Equal(t, 15*time.Second, cfg.CollectionInterval)
 	assert.Equal(t, 5*time.Second, cfg.QueryTimeout)
 	assert.Equal(t, "otelcol-pgstats", cfg.ApplicationName)
@@ -38,7 +33,7 @@ func TestLoadConfigDefault(t *testing.T) {
 }
 
 func TestLoadConfigCustom(t *testing.T) {
-	cfg := loadConfig(t, component.NewIDWithName(metadata.Type, "custom"))
+	cfg := loadConfig(t, "custom")
 	assert.Equal(t, 30*time.Second, cfg.CollectionInterval)
 	assert.Equal(t, 2*time.Second, cfg.QueryTimeout)
 	assert.Equal(t, "otel-gw", cfg.ApplicationName)

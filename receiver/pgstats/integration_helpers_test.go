@@ -15,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configopaque"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
@@ -68,56 +67,6 @@ func scrapeOnce(t testing.TB, s *pgScraper) pmetric.Metrics {
 	m, err := s.scrape(context.Background())
 	require.NoError(t, err)
 	return m
-}
-
-// point is one data point's value and attributes, flattened for assertions.
-type point struct {
-	value float64
-	attrs map[string]string
-}
-
-// points returns the data points of metric name under the resource of server.
-func points(m pmetric.Metrics, server, name string) []point {
-	var out []point
-	rms := m.ResourceMetrics()
-	for i := 0; i < rms.Len(); i++ {
-		rm := rms.At(i)
-		if v, _ := rm.Resource().Attributes().Get("postgresql.server.name"); v.Str() != server {
-			continue
-		}
-		sms := rm.ScopeMetrics()
-		for j := 0; j < sms.Len(); j++ {
-			ms := sms.At(j).Metrics()
-			for k := 0; k < ms.Len(); k++ {
-				mt := ms.At(k)
-				if mt.Name() != name {
-					continue
-				}
-				var dps pmetric.NumberDataPointSlice
-				switch mt.Type() {
-				case pmetric.MetricTypeGauge:
-					dps = mt.Gauge().DataPoints()
-				case pmetric.MetricTypeSum:
-					dps = mt.Sum().DataPoints()
-				}
-				for d := 0; d < dps.Len(); d++ {
-					dp := dps.At(d)
-					p := point{attrs: map[string]string{}}
-					if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
-						p.value = float64(dp.IntValue())
-					} else {
-						p.value = dp.DoubleValue()
-					}
-					dp.Attributes().Range(func(k string, v pcommon.Value) bool {
-						p.attrs[k] = v.AsString()
-						return true
-					})
-					out = append(out, p)
-				}
-			}
-		}
-	}
-	return out
 }
 
 // value returns the single point of name whose attributes include want; fails when there

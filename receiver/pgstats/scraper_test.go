@@ -119,7 +119,7 @@ func TestScrapeCaughtUpStandbyReportsZeroLag(t *testing.T) {
 	m, err := s.scrape(context.Background())
 	require.NoError(t, err)
 	lag := map[string]float64{}
-	for _, p := range pointsOf(m, "postgresql.replication.lag") {
+	for _, p := range points(m, "", "postgresql.replication.lag") {
 		lag[p.attrs["postgresql.replication.application_name"]+"/"+p.attrs["postgresql.replication.lag.kind"]] = p.value
 	}
 	assert.Equal(t, map[string]float64{
@@ -127,7 +127,7 @@ func TestScrapeCaughtUpStandbyReportsZeroLag(t *testing.T) {
 		"replica2/write": 0.0012, "replica2/flush": 0.0031, "replica2/replay": 7.97,
 	}, lag)
 	conns := map[string]float64{}
-	for _, p := range pointsOf(m, "postgresql.connection.count") {
+	for _, p := range points(m, "", "postgresql.connection.count") {
 		conns[p.attrs["db.namespace"]+"/"+p.attrs["postgresql.connection.state"]] = p.value
 	}
 	assert.Equal(t, 12.0, conns["app/idle"], "users are summed when the user attribute is off")
@@ -155,7 +155,7 @@ func TestScrapeReplicaLagDecisions(t *testing.T) {
 			m, err := s.scrape(context.Background())
 			require.NoError(t, err)
 			var got []float64
-			for _, p := range pointsOf(m, "postgresql.replica.lag") {
+			for _, p := range points(m, "", "postgresql.replica.lag") {
 				got = append(got, p.value)
 			}
 			assert.Equal(t, tt.want, got)
@@ -170,8 +170,8 @@ func TestScrapePrivilegeErrorIsLoggedOnceAndNotAScrapeError(t *testing.T) {
 	for range 3 {
 		m, err := s.scrape(context.Background())
 		require.NoError(t, err)
-		assert.Empty(t, pointsOf(m, "postgresql.replication_slot.active"))
-		assert.NotEmpty(t, pointsOf(m, "postgresql.commits"), "other metrics stay")
+		assert.Empty(t, points(m, "", "postgresql.replication_slot.active"))
+		assert.NotEmpty(t, points(m, "", "postgresql.commits"), "other metrics stay")
 	}
 	assert.Equal(t, 1, logs.FilterLevelExact(zap.WarnLevel).FilterMessageSnippet("not permitted").Len())
 	assert.Equal(t, 2, logs.FilterLevelExact(zap.DebugLevel).FilterMessageSnippet("not permitted").Len())
@@ -184,8 +184,8 @@ func TestScrapeUnexpectedErrorIsPartial(t *testing.T) {
 	m, err := s.scrape(context.Background())
 	require.Error(t, err)
 	assert.ErrorContains(t, err, "postgres primary: locks: boom")
-	assert.Empty(t, pointsOf(m, "postgresql.locks.waiting"))
-	assert.NotEmpty(t, pointsOf(m, "postgresql.up"))
+	assert.Empty(t, points(m, "", "postgresql.locks.waiting"))
+	assert.NotEmpty(t, points(m, "", "postgresql.up"))
 }
 
 func TestScrapeServerDownThenBack(t *testing.T) {
@@ -196,7 +196,7 @@ func TestScrapeServerDownThenBack(t *testing.T) {
 		m, err := s.scrape(context.Background())
 		require.NoError(t, err, "a server that is down is up=0, not a failed scrape")
 		assert.Equal(t, []float64{0}, valuesOf(m, "postgresql.up"))
-		assert.Empty(t, pointsOf(m, "postgresql.commits"))
+		assert.Empty(t, points(m, "", "postgresql.commits"))
 	}
 	assert.Equal(t, 1, f.calls["ServerInfo"]/2, "one attempt per scrape")
 	assert.Zero(t, f.calls["Databases"])
@@ -217,49 +217,9 @@ func TestShutdownClosesClients(t *testing.T) {
 	assert.True(t, f.closed)
 }
 
-type pt struct {
-	value float64
-	attrs map[string]string
-}
-
-func pointsOf(m pmetric.Metrics, name string) []pt {
-	var out []pt
-	for i := 0; i < m.ResourceMetrics().Len(); i++ {
-		sms := m.ResourceMetrics().At(i).ScopeMetrics()
-		for j := 0; j < sms.Len(); j++ {
-			ms := sms.At(j).Metrics()
-			for k := 0; k < ms.Len(); k++ {
-				mt := ms.At(k)
-				if mt.Name() != name {
-					continue
-				}
-				var dps pmetric.NumberDataPointSlice
-				switch mt.Type() {
-				case pmetric.MetricTypeGauge:
-					dps = mt.Gauge().DataPoints()
-				case pmetric.MetricTypeSum:
-					dps = mt.Sum().DataPoints()
-				}
-				for d := 0; d < dps.Len(); d++ {
-					dp := dps.At(d)
-					p := pt{value: dp.DoubleValue(), attrs: map[string]string{}}
-					if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
-						p.value = float64(dp.IntValue())
-					}
-					for k, v := range dp.Attributes().All() {
-						p.attrs[k] = v.AsString()
-					}
-					out = append(out, p)
-				}
-			}
-		}
-	}
-	return out
-}
-
 func valuesOf(m pmetric.Metrics, name string) []float64 {
 	var out []float64
-	for _, p := range pointsOf(m, name) {
+	for _, p := range points(m, "", name) {
 		out = append(out, p.value)
 	}
 	return out

@@ -44,6 +44,7 @@ func TestDemo(t *testing.T) {
 		t.Run("catalog_sources", func(t *testing.T) { t.Parallel(); checkSources(t, s, started) })
 		t.Run("dashboards_show_data", func(t *testing.T) { t.Parallel(); checkDashboards(t, s, started) })
 		t.Run("traces_sampled_and_complete", func(t *testing.T) { t.Parallel(); checkTraces(t, s, started) })
+		t.Run("drill_replication_lag", func(t *testing.T) { t.Parallel(); checkReplicationLagDrill(t, s) })
 	})
 	alert.stop()
 	restoreFaults()

@@ -160,10 +160,12 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// Response cache: queries only, keyed by the caller's identity, the document and the
-	// variables.
+	// Response cache: public queries only (anonymous callers and API-key clients), keyed by
+	// the caller's identity, the document and the variables. A signed-in user's queries (me,
+	// myOrders, ...) are private: a shared cache would hold personal data for one reader and
+	// hardly ever hit, so they bypass it (no lookup, no hit or miss counted).
 	var key string
-	if info.Type == "query" {
+	if info.Type == "query" && p.UserID == 0 {
 		key = cacheKey(p, req, vars)
 		hit := false
 		var body []byte

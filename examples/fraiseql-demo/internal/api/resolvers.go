@@ -73,6 +73,23 @@ func (r *resolver) requireUser(ctx context.Context) (*Principal, error) {
 	return p, nil
 }
 
+// enterAsUser is the start of a root field that acts on the signed-in user's data: the
+// error_rate fault, the user (UNAUTHENTICATED when anonymous) and the id argument parsed.
+func (r *resolver) enterAsUser(ctx context.Context, id graphql.ID) (*Principal, int64, error) {
+	if err := r.enter(ctx); err != nil {
+		return nil, 0, err
+	}
+	p, err := r.requireUser(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := parseID(id)
+	if err != nil {
+		return nil, 0, err
+	}
+	return p, n, nil
+}
+
 func (r *resolver) event(ctx context.Context, name, tier string) {
 	r.s.inst.BusinessEvents.Add(ctx, 1, metric.WithAttributes(
 		telemetry.AttrEventName.String(name), telemetry.AttrTenantTier.String(tier)))
@@ -258,14 +275,7 @@ func (r *resolver) Me(ctx context.Context) (*user, error) {
 }
 
 func (r *resolver) User(ctx context.Context, args struct{ ID graphql.ID }) (*user, error) {
-	if err := r.enter(ctx); err != nil {
-		return nil, err
-	}
-	p, err := r.requireUser(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, err := parseID(args.ID)
+	p, id, err := r.enterAsUser(ctx, args.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -433,14 +443,7 @@ func (r *resolver) CreateOrder(ctx context.Context, args struct {
 	CardNumber string
 	Note       *string
 }) (*order, error) {
-	if err := r.enter(ctx); err != nil {
-		return nil, err
-	}
-	p, err := r.requireUser(ctx)
-	if err != nil {
-		return nil, err
-	}
-	pid, err := parseID(args.ProductID)
+	p, pid, err := r.enterAsUser(ctx, args.ProductID)
 	if err != nil {
 		return nil, err
 	}
@@ -500,14 +503,7 @@ func (r *resolver) CreateOrder(ctx context.Context, args struct {
 }
 
 func (r *resolver) CancelOrder(ctx context.Context, args struct{ ID graphql.ID }) (*order, error) {
-	if err := r.enter(ctx); err != nil {
-		return nil, err
-	}
-	p, err := r.requireUser(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, err := parseID(args.ID)
+	p, id, err := r.enterAsUser(ctx, args.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -14,8 +14,8 @@ import (
 // Scenario names.
 const (
 	Browse        = "browse"         // anonymous product lists from a small set of variants (cache hits)
-	Product       = "product"        // one product by id (mostly cache hits)
-	Search        = "search"         // product search with random terms (cache misses)
+	Product       = "product"        // one product by id, mostly bestsellers (cache hits)
+	Search        = "search"         // product search: popular terms (cache hits) and a long tail (misses)
 	Journey       = "user_journey"   // login, my orders, create an order (PII: card, IBAN), maybe cancel, logout
 	LoginFailure  = "login_failure"  // wrong password or unknown email
 	APIKey        = "api_key"        // an API client: stats (enterprise only) or products; some bad keys

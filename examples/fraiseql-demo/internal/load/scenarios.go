@@ -38,7 +38,13 @@ func (s *session) run(ctx context.Context) {
 		}
 		s.do(ctx, qProduct, map[string]any{"id": fmt.Sprint(id)})
 	case Search:
-		s.do(ctx, qProducts, map[string]any{"first": 20, "search": searchTerms[r.IntN(len(searchTerms))] + fmt.Sprint(r.IntN(100))})
+		// Searches are skewed too: 3 in 4 are one of the popular terms, the rest long-tail
+		// (random, never cached).
+		term := searchTerms[r.IntN(len(searchTerms))]
+		if r.IntN(4) == 0 {
+			term += fmt.Sprint(r.IntN(100))
+		}
+		s.do(ctx, qProducts, map[string]any{"first": 20, "search": term})
 	case Journey:
 		n := r.IntN(100) + 1
 		if !s.login(ctx, n) {
