@@ -121,21 +121,28 @@ func countBlocks(dir string) int {
 	return len(m)
 }
 
-// waitCompaction waits until Prometheus has merged the backfilled blocks (their count has not
-// changed for three polls 30 s apart), or the limit passes.
+// waitCompaction waits until Prometheus has merged the backfilled blocks: their count has not
+// changed for three polls 30 s apart and no compaction is writing a block (a
+// `<ulid>.tmp-for-creation` directory exists while one runs: a long merge of many overlapping
+// blocks keeps the count still for minutes, and measuring then races the compaction), or the
+// limit passes.
 func waitCompaction(dir string, limit time.Duration) {
 	deadline := time.Now().Add(limit)
 	last, same := -1, 0
 	for time.Now().Before(deadline) && same < 3 {
 		n := countBlocks(dir)
-		if n == last {
+		tmp, _ := filepath.Glob(filepath.Join(dir, "*.tmp-for-creation"))
+		if n == last && len(tmp) == 0 {
 			same++
 		} else {
 			same = 0
 		}
 		last = n
-		logf("waiting for compaction: %d blocks", n)
+		logf("waiting for compaction: %d blocks, %d being written", n, len(tmp))
 		time.Sleep(30 * time.Second)
+	}
+	if same < 3 {
+		logf("compaction still running after %s: measuring anyway", limit)
 	}
 }
 
