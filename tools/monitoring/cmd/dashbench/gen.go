@@ -74,7 +74,9 @@ func labelValues(base, label string) []string {
 		return []string{"read", "write"}
 	case "otelcol_exporter_incident_notifications/outcome":
 		return []string{"delivered", "transient", "permanent"}
-	case "anomaly_expected/anomaly_metric", "anomaly_lower/anomaly_metric", "anomaly_upper/anomaly_metric":
+	case "anomaly_expected/anomaly_metric", "anomaly_lower/anomaly_metric", "anomaly_upper/anomaly_metric",
+		// counters are scored as rates: their bands carry the 1/s unit suffix
+		"anomaly_expected_per_second/anomaly_metric", "anomaly_lower_per_second/anomaly_metric", "anomaly_upper_per_second/anomaly_metric":
 		return []string{"traces.span.metrics.calls"}
 	case "anomaly_expected_seconds/anomaly_metric", "anomaly_lower_seconds/anomaly_metric", "anomaly_upper_seconds/anomaly_metric":
 		return []string{"traces.span.metrics.duration"}
