@@ -21,7 +21,26 @@ var _ graph.Recorder = recorder{}
 
 var bg = context.Background()
 
+// opts holds the attribute option of every (attribute, value) the recorder reports, built
+// once: one per recorded request would allocate on the hot path.
+var opts = func() map[[2]string]metric.AddOption {
+	m := map[[2]string]metric.AddOption{}
+	for k, vs := range map[string][]string{
+		"kind":   {graph.KindPaired, graph.KindDatabase, graph.KindVirtualUser, graph.KindVirtualPeer},
+		"side":   {graph.SideClient, graph.SideServer},
+		"reason": {graph.ReasonStoreFull},
+	} {
+		for _, v := range vs {
+			m[[2]string{k, v}] = metric.WithAttributeSet(attribute.NewSet(attribute.String(k, v)))
+		}
+	}
+	return m
+}()
+
 func one(k, v string) metric.AddOption {
+	if o, ok := opts[[2]string{k, v}]; ok {
+		return o
+	}
 	return metric.WithAttributeSet(attribute.NewSet(attribute.String(k, v)))
 }
 

@@ -165,14 +165,14 @@ type collectorSpec struct {
 	GRPCPort   string
 	HTTPPort   string
 	HealthPort string // optional: the health_check extension's port
-	OutFile    string
+	OutDir     string // the data dir: local.yaml writes traces.jsonl, metrics.jsonl, logs.jsonl there
 }
 
 // runningCollector is the built binary started by startCollector.
 type runningCollector struct {
 	GRPC, HTTP string // host:port of the OTLP receivers
 	Health     string // host:port of the health check ("" when the spec has none)
-	OutFile    string
+	OutDir     string
 
 	cmd     *exec.Cmd
 	exited  chan struct{}
@@ -193,7 +193,7 @@ func startLocalCollector(t *testing.T, env ...string) *runningCollector {
 			GRPCPort:   freePort(t),
 			HTTPPort:   freePort(t),
 			HealthPort: freePort(t),
-			OutFile:    filepath.Join(dataDir, "telemetry.jsonl"),
+			OutDir:     dataDir,
 		}
 		spec.Env = append([]string{
 			"FRAISEQL_LISTEN_ADDR=127.0.0.1",
@@ -246,11 +246,11 @@ func tryStartCollector(t *testing.T, spec collectorSpec) (*runningCollector, err
 	t.Helper()
 	bin := mustEnv(t, "OTELCOL_BINARY")
 	c := &runningCollector{
-		GRPC:    "127.0.0.1:" + spec.GRPCPort,
-		HTTP:    "127.0.0.1:" + spec.HTTPPort,
-		OutFile: spec.OutFile,
-		exited:  make(chan struct{}),
-		logs:    &lockedBuffer{},
+		GRPC:   "127.0.0.1:" + spec.GRPCPort,
+		HTTP:   "127.0.0.1:" + spec.HTTPPort,
+		OutDir: spec.OutDir,
+		exited: make(chan struct{}),
+		logs:   &lockedBuffer{},
 	}
 	addrs := []string{c.GRPC, c.HTTP}
 	if spec.HealthPort != "" {
@@ -382,12 +382,12 @@ func (c *runningCollector) requireSurvived(t *testing.T, tr transport, s otlpSig
 		t.Fatalf("the %s pipeline does not answer over %s after the bad request: %v", s, tr, err)
 	}
 	if err := waitFor(20*time.Second, func() error {
-		b, err := os.ReadFile(c.OutFile)
+		b, err := os.ReadFile(c.outFile(s))
 		if err != nil {
 			return err
 		}
 		if !bytes.Contains(b, []byte(id)) {
-			return fmt.Errorf("marker %s not in %s yet", id, c.OutFile)
+			return fmt.Errorf("marker %s not in %s yet", id, c.outFile(s))
 		}
 		return nil
 	}); err != nil {
@@ -464,4 +464,12 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// outFiles are local.yaml's file exporter outputs in OutDir, one per signal.
+var outFiles = map[otlpSignal]string{signalTraces: "traces.jsonl", signalMetrics: "metrics.jsonl", signalLogs: "logs.jsonl"}
+
+// outFile is the file local.yaml's file exporter writes signal s to.
+func (c *runningCollector) outFile(s otlpSignal) string {
+	return filepath.Join(c.OutDir, outFiles[s])
 }

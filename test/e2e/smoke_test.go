@@ -52,16 +52,20 @@ func TestSmokeLocalConfig(t *testing.T) {
 		}
 	}
 
-	// The file exporter writes one OTLP JSON document per batch and signal.
-	want := map[string]string{"resourceSpans": "smoke-traces", "resourceMetrics": "smoke-metrics", "resourceLogs": "smoke-logs"}
+	// The file exporters write one OTLP JSON document per batch, one file per signal.
+	want := map[otlpSignal]struct{ kind, svc string }{
+		signalTraces:  {"resourceSpans", "smoke-traces"},
+		signalMetrics: {"resourceMetrics", "smoke-metrics"},
+		signalLogs:    {"resourceLogs", "smoke-logs"},
+	}
 	if err := waitFor(20*time.Second, func() error {
-		found, err := servicesInFile(c.OutFile)
-		if err != nil {
-			return err
-		}
-		for kind, svc := range want {
-			if !found[kind][svc] {
-				return fmt.Errorf("no %s from service %s yet in %s", kind, svc, c.OutFile)
+		for sig, w := range want {
+			found, err := servicesInFile(c.outFile(sig))
+			if err != nil {
+				return err
+			}
+			if !found[w.kind][w.svc] {
+				return fmt.Errorf("no %s from service %s yet in %s", w.kind, w.svc, c.outFile(sig))
 			}
 		}
 		return nil

@@ -28,7 +28,7 @@ func TestStartCollectorRetriesTakenPort(t *testing.T) {
 			Config:   filepath.Join(repoRoot(t), "configs", "local.yaml"),
 			GRPCPort: freePort(t),
 			HTTPPort: freePort(t),
-			OutFile:  filepath.Join(dataDir, "telemetry.jsonl"),
+			OutDir:   dataDir,
 		}
 		if len(specs) == 0 {
 			spec.GRPCPort = heldPort // taken: this attempt must fail to bind
@@ -53,8 +53,7 @@ func TestStartCollectorRetriesTakenPort(t *testing.T) {
 	if strings.HasSuffix(c.GRPC, ":"+heldPort) {
 		t.Fatalf("collector reported started on the held port %s", heldPort)
 	}
-	// The second attempt's collector is the one answering (no SIGTERM check here: that is
-	// the smoke test's, and local.yaml's shared file exporter can panic on shutdown while a
-	// batch is in flight, upstream contrib #46871).
+	// The second attempt's collector is the one answering (the SIGTERM checks are the smoke
+	// test's and TestLocalConfigStopsCleanlyUnderLoad's).
 	c.requireSurvived(t, overGRPC, signalLogs)
 }

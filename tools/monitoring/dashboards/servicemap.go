@@ -13,10 +13,8 @@ import (
 // The dependency map: the servicegraph connector of the gateway (connector/servicegraph)
 // writes Tempo's traces_service_graph_* series, one per client -> server edge. The node graph
 // reads them through the Tempo datasource (serviceMap points at Prometheus); the other panels
-// read them directly. collector_instance_id (one series per gateway replica) is summed away.
-
-// edgeBy groups an edge's series; connection_type tells a database or virtual node apart.
-const edgeBy = "client, server, connection_type"
+// read recordings over them, where collector_instance_id (one series per gateway replica) is
+// summed away.
 
 // serviceMapPanel draws the service graph (Tempo datasource, query type serviceMap).
 func serviceMapPanel() *nodegraph.PanelBuilder {
@@ -24,15 +22,15 @@ func serviceMapPanel() *nodegraph.PanelBuilder {
 		WithTarget(tempo.NewDataqueryBuilder().RefId("A").QueryType("serviceMap").Datasource(tempoDS()))
 }
 
+// The other panels read the recordings of servicegraph.rules.yaml (one series per edge, the
+// gateway replicas summed), so a week of the P95 stays fast.
+
 // edgesTable lists every edge with its request rate, failed ratio and server-side P95.
 func edgesTable() *table.PanelBuilder {
-	rate := func(m string) string {
-		return `sum by (` + edgeBy + `) (rate(` + m + `[5m]))`
-	}
 	return tbl("Edges: requests/s, failed ratio, server P95 (5m)", "reqps", 24, 8,
-		qt("A", rate("traces_service_graph_request_total")),
-		qt("B", rate("traces_service_graph_request_failed_total")+` / `+rate("traces_service_graph_request_total")),
-		qt("C", `histogram_quantile(0.95, sum by (`+edgeBy+`, le) (rate(traces_service_graph_request_server_seconds_bucket[5m])))`)).
+		qt("A", `servicegraph:requests:rate5m`),
+		qt("B", `servicegraph:failed_ratio:rate5m`),
+		qt("C", `servicegraph:request_server_seconds:p95_rate5m`)).
 		WithTransformation(dashboard.DataTransformerConfig{Id: "merge", Options: map[string]any{}}).
 		OverrideByName("Value #A", []dashboard.DynamicConfigValue{{Id: "displayName", Value: "requests/s"}}).
 		OverrideByName("Value #B", []dashboard.DynamicConfigValue{{Id: "displayName", Value: "failed ratio"}, {Id: "unit", Value: "percentunit"}}).
@@ -42,13 +40,13 @@ func edgesTable() *table.PanelBuilder {
 // edgeRequests is the request rate of each edge over time.
 func edgeRequests() *timeseries.PanelBuilder {
 	return ts("Requests/s per edge", "reqps", 12, 8,
-		q("A", `sum by (client, server) (rate(traces_service_graph_request_total[$__rate_interval]))`, "{{client}} → {{server}}"))
+		q("A", `sum by (client, server) (servicegraph:requests:rate5m)`, "{{client}} → {{server}}"))
 }
 
 // edgeLatency is the server-side P95 of each edge, against the latency objective.
 func edgeLatency() *timeseries.PanelBuilder {
 	return withLimit(ts("Server P95 per edge", "s", 12, 8,
-		q("A", `histogram_quantile(0.95, sum by (client, server, le) (rate(traces_service_graph_request_server_seconds_bucket[$__rate_interval])))`, "{{client}} → {{server}}")),
+		q("A", `servicegraph:request_server_seconds:p95_rate5m`, "{{client}} → {{server}}")),
 		th.LatencyP95Seconds)
 }
 

@@ -45,11 +45,18 @@ var absentOK = map[string]string{
 	// cardinality forgets a series after stale_after (minutes) without data: the demo's
 	// series keep reporting, so nothing is evicted during the test.
 	"otelcol_processor_cardinality_series_evicted": "created at the first eviction after stale_after without data",
+	// servicegraph counters of what goes wrong: the demo's spans pair (every client span's
+	// server span arrives within store.ttl), the store has room, each span comes once and
+	// every edge keeps its traffic.
+	"otelcol_connector_servicegraph_spans_unpaired":  "created at the first span that waited store.ttl in vain",
+	"otelcol_connector_servicegraph_spans_dropped":   "created at the first span dropped (store full, no service.name)",
+	"otelcol_connector_servicegraph_spans_duplicate": "created at the first span delivered twice",
+	"otelcol_connector_servicegraph_series_expired":  "created when an edge has had no request for 15 minutes",
 }
 
 // requiredSources: every one must have at least one metric present (the list: app,
-// host, pgstats with PgBouncer, span_metrics, anomaly, the collectors' own).
-var requiredSources = []string{"app", "host_metrics", "pgstats", "span_metrics", "anomaly", "collector", "prometheus"}
+// host, pgstats with PgBouncer, span_metrics, the service graph, anomaly, the collectors' own).
+var requiredSources = []string{"app", "host_metrics", "pgstats", "span_metrics", "servicegraph", "anomaly", "collector", "prometheus"}
 
 func checkSources(t *testing.T, s *stack, started time.Time) {
 	root := s.root

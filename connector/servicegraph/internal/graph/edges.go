@@ -3,7 +3,6 @@ package graph
 import (
 	"math"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -41,7 +40,7 @@ type Series struct {
 type Aggregator struct {
 	bounds []float64
 	series map[string]*Series
-	key    strings.Builder
+	key    []byte // scratch buffer of the series key, reused
 }
 
 // NewAggregator returns an aggregator with the given histogram bounds (ascending, seconds).
@@ -58,20 +57,18 @@ func (a *Aggregator) Len() int { return len(a.series) }
 // Record adds one request to its series, creating the series at now if it is new; it reports
 // whether the series is new.
 func (a *Aggregator) Record(e Edge, dims int, now time.Time) bool {
-	a.key.Reset()
+	k := a.key[:0]
 	for _, s := range [...]string{e.Client, e.Server, e.ConnectionType} {
-		a.key.WriteString(s)
-		a.key.WriteByte(0)
+		k = append(append(k, s...), 0)
 	}
 	for i := 0; i < dims; i++ {
-		a.key.WriteString(at(e.ClientDims, i))
-		a.key.WriteByte(0)
+		k = append(append(k, at(e.ClientDims, i)...), 0)
 	}
 	for i := 0; i < dims; i++ {
-		a.key.WriteString(at(e.ServerDims, i))
-		a.key.WriteByte(0)
+		k = append(append(k, at(e.ServerDims, i)...), 0)
 	}
-	s, ok := a.series[a.key.String()]
+	a.key = k
+	s, ok := a.series[string(k)] // no allocation for the lookup
 	if !ok {
 		s = &Series{
 			Client: e.Client, Server: e.Server, ConnectionType: e.ConnectionType,
@@ -84,7 +81,7 @@ func (a *Aggregator) Record(e Edge, dims int, now time.Time) bool {
 			s.Dims[i] = at(e.ClientDims, i)
 			s.Dims[dims+i] = at(e.ServerDims, i)
 		}
-		a.series[a.key.String()] = s
+		a.series[string(k)] = s
 	}
 	s.Updated = now
 	s.Total++

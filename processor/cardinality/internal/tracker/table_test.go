@@ -229,7 +229,12 @@ func TestEvictionRacesWithTouch(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for round := int64(1); round <= 20; round++ {
+			// One round more than the sweeper: a sweep at round*20+15 s evicts what was last
+			// seen at round*20 s or before, so the readers' last round (21, at 420 s) is never
+			// stale for any sweep and every series must be there at the end, however the
+			// goroutines interleave. With equal round counts, a sweeper scheduled after the
+			// readers' last round evicted everything legitimately and the test flaked.
+			for round := int64(1); round <= 21; round++ {
 				for h := uint64(0); h < n; h++ {
 					if tr.TryAdmit(m, h, round*20*sec) != Admitted {
 						t.Errorf("series %d rejected", h)

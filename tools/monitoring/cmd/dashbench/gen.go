@@ -41,6 +41,11 @@ func identities(source, base string) []map[string]string {
 		for i := 0; i < 3; i++ {
 			out = append(out, map[string]string{"job": "otelcol-gateway", "instance": fmt.Sprintf("gw-%d:8888", i)})
 		}
+	case "servicegraph":
+		// one writer per gateway replica (collector.instance.id)
+		for i := 0; i < 3; i++ {
+			out = append(out, map[string]string{"collector_instance_id": fmt.Sprintf("gateway-%d", i)})
+		}
 	case "prometheus":
 		if base == "up" {
 			for i := 1; i <= 6; i++ {
@@ -69,7 +74,9 @@ func labelValues(base, label string) []string {
 		return []string{"read", "write"}
 	case "otelcol_exporter_incident_notifications/outcome":
 		return []string{"delivered", "transient", "permanent"}
-	case "anomaly_expected/anomaly_metric", "anomaly_lower/anomaly_metric", "anomaly_upper/anomaly_metric":
+	case "anomaly_expected/anomaly_metric", "anomaly_lower/anomaly_metric", "anomaly_upper/anomaly_metric",
+		// counters are scored as rates: their bands carry the 1/s unit suffix
+		"anomaly_expected_per_second/anomaly_metric", "anomaly_lower_per_second/anomaly_metric", "anomaly_upper_per_second/anomaly_metric":
 		return []string{"traces.span.metrics.calls"}
 	case "anomaly_expected_seconds/anomaly_metric", "anomaly_lower_seconds/anomaly_metric", "anomaly_upper_seconds/anomaly_metric":
 		return []string{"traces.span.metrics.duration"}
@@ -187,6 +194,12 @@ func labelValues(base, label string) []string {
 		return []string{"HostMemoryHigh", "GraphQLHighLatencyP95"}
 	case "backup_target":
 		return []string{"pg-primary"}
+	case "client":
+		return []string{"user", "fraiseql-edge", "fraiseql"}
+	case "server":
+		return []string{"fraiseql-edge", "fraiseql", "postgresql"}
+	case "connection_type":
+		return []string{"", "database", "virtual_node"}
 	}
 	return []string{"a", "b"}
 }

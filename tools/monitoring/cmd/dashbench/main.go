@@ -121,21 +121,34 @@ func countBlocks(dir string) int {
 	return len(m)
 }
 
-// waitCompaction waits until Prometheus has merged the backfilled blocks (their count has not
-// changed for three polls 30 s apart), or the limit passes.
+// waitCompaction waits until Prometheus has merged the backfilled blocks: their count has not
+// changed for three polls 30 s apart and no compaction is writing a block (a
+// `<ulid>.tmp-for-creation` directory exists while one runs: a long merge of many overlapping
+// blocks keeps the count still for minutes, and measuring then races the compaction), or the
+// limit passes.
 func waitCompaction(dir string, limit time.Duration) {
-	deadline := time.Now().Add(limit)
-	last, same := -1, 0
-	for time.Now().Before(deadline) && same < 3 {
+	start := time.Now()
+	deadline := start.Add(limit)
+	last, same, seen := -1, 0, false
+	// Prometheus starts compacting a minute or two after it opens the TSDB: until one
+	// compaction has been seen, a still count proves nothing (give it 5 minutes).
+	for time.Now().Before(deadline) && (same < 3 || (!seen && time.Since(start) < 5*time.Minute)) {
 		n := countBlocks(dir)
-		if n == last {
+		tmp, _ := filepath.Glob(filepath.Join(dir, "*.tmp-for-creation"))
+		if len(tmp) > 0 || (last >= 0 && n != last) {
+			seen = true
+		}
+		if n == last && len(tmp) == 0 {
 			same++
 		} else {
 			same = 0
 		}
 		last = n
-		logf("waiting for compaction: %d blocks", n)
+		logf("waiting for compaction: %d blocks, %d being written", n, len(tmp))
 		time.Sleep(30 * time.Second)
+	}
+	if time.Now().After(deadline) {
+		logf("compaction still running after %s: measuring anyway", limit)
 	}
 }
 
