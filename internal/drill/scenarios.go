@@ -44,9 +44,11 @@ var Scenarios = []Scenario{
 	{Name: "latency-spike", Kind: "admin", Switch: `{"added_latency_ms":400}`, Fault: "400 ms added before every GraphQL request",
 		Alerts: []string{"GraphQLHighLatencyP95"}, Service: "api", PageWithin: 13 * time.Minute,
 		MaxWait: 16 * time.Minute, ResolveWait: 10 * time.Minute},
+	// Requests wait for a connection and time out: users fail, so the operation error page
+	// pages api; the pool alerts themselves are MEDIUM.
 	{Name: "pool-exhaustion", Kind: "admin", Switch: `{"pool_exhaustion":1000}`, Fault: "every pool connection held idle in a transaction",
-		Alerts:  []string{"DBConnectionPoolSaturated", "PostgresIdleInTransaction", "PgBouncerClientsWaiting"},
-		MaxWait: 10 * time.Minute, MinHold: 8 * time.Minute, ResolveWait: 10 * time.Minute},
+		Alerts:  []string{"DBConnectionPoolSaturated", "PostgresIdleInTransaction", "PgBouncerClientsWaiting", "GraphQLOperationErrorRatioCritical"},
+		Service: "api", MaxWait: 10 * time.Minute, MinHold: 8 * time.Minute, ResolveWait: 10 * time.Minute},
 	{Name: "auth-attack", Kind: "admin", Switch: `{"auth_attack":5}`, Fault: "5 failing logins per second (300/min) from many addresses",
 		Alerts: []string{"GraphQLAuthFailuresHigh"}, MaxWait: 8 * time.Minute, MinHold: 4 * time.Minute, ResolveWait: 10 * time.Minute},
 	{Name: "cache-collapse", Kind: "admin", Switch: `{"cache_collapse":true}`, Fault: "every cache lookup misses",
