@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -101,6 +102,7 @@ func start(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
+	waitReplicaSeeded(t, ctx, replica)
 	apiLn := listen(t)
 	adminLn := listen(t)
 	done := make(chan error, 2)
@@ -737,4 +739,35 @@ func checkLogs(t *testing.T, s *stack) {
 	if !sawUser {
 		t.Error("no request log line with a pseudonymous user_id")
 	}
+}
+
+// waitReplicaSeeded waits until the replica has replayed the schema and seed that api.New just
+// wrote on the primary: reads go to the replica, and a freshly created one (a fresh checkout's
+// first run) can be a moment behind, which made the first query fail with a 500.
+func waitReplicaSeeded(t *testing.T, ctx context.Context, dsn string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		last = func() error {
+			c, err := pgx.Connect(ctx, dsn)
+			if err != nil {
+				return err
+			}
+			defer c.Close(ctx)
+			var n int
+			if err := c.QueryRow(ctx, "SELECT count(*) FROM demo.products").Scan(&n); err != nil {
+				return err
+			}
+			if n < 3 {
+				return fmt.Errorf("%d products on the replica yet", n)
+			}
+			return nil
+		}()
+		if last == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("the replica never caught up with the seed in 30 s: %v", last)
 }
