@@ -1,27 +1,19 @@
 package servicegraph
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 
-	"github.com/fraiseql/otelcol-fraiseql/connector/servicegraph/internal/metadata"
+	"github.com/fraiseql/otelcol-fraiseql/internal/factorytest"
 )
 
 func loadConfig(t *testing.T, name string) (*Config, error) {
 	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
-	require.NoError(t, err)
-	cfg := NewFactory().CreateDefaultConfig()
-	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
-	require.NoError(t, err)
-	return cfg.(*Config), sub.Unmarshal(cfg)
+	return factorytest.LoadConfig[*Config](t, NewFactory(), name)
 }
 
 func TestLoadConfig(t *testing.T) {
