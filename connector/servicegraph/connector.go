@@ -54,20 +54,8 @@ func newConnector(set connector.Settings, cfg *Config, next consumer.Metrics) (*
 		TTL: cfg.Store.TTL, MaxItems: cfg.Store.MaxItems, Bounds: cfg.bounds(), Dims: len(cfg.Dimensions),
 	}, recorder{tb})
 	err = errors.Join(
-		tb.RegisterConnectorServicegraphStoreItemsCallback(func(_ context.Context, o metricObserver) error {
-			c.mu.Lock()
-			n := c.g.Pending()
-			c.mu.Unlock()
-			o.Observe(int64(n))
-			return nil
-		}),
-		tb.RegisterConnectorServicegraphSeriesCallback(func(_ context.Context, o metricObserver) error {
-			c.mu.Lock()
-			n := c.g.Series()
-			c.mu.Unlock()
-			o.Observe(int64(n))
-			return nil
-		}))
+		tb.RegisterConnectorServicegraphStoreItemsCallback(c.gauge((*graph.Graph).Pending)),
+		tb.RegisterConnectorServicegraphSeriesCallback(c.gauge((*graph.Graph).Series)))
 	if err != nil {
 		tb.Shutdown()
 		return nil, err

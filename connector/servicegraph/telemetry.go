@@ -56,3 +56,15 @@ func (r recorder) Dropped(reason string) {
 func (r recorder) Replaced()           { r.tb.ConnectorServicegraphSpansDuplicate.Add(bg, 1) }
 func (r recorder) SeriesExpired(n int) { r.tb.ConnectorServicegraphSeriesExpired.Add(bg, int64(n)) }
 func (r recorder) SeriesCreated()      {}
+
+// gauge is the callback of a self-metric gauge that reports read(graph), read under the
+// connector's lock.
+func (c *serviceGraph) gauge(read func(*graph.Graph) int) func(context.Context, metricObserver) error {
+	return func(_ context.Context, o metricObserver) error {
+		c.mu.Lock()
+		n := read(c.g)
+		c.mu.Unlock()
+		o.Observe(int64(n))
+		return nil
+	}
+}
