@@ -3,12 +3,9 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -218,39 +215,22 @@ func catalogExpectations(t *testing.T, root string) (map[string]string, []string
 }
 
 // scrapeNames returns the metric names of a Prometheus text exposition, each with the
-// label names of its series.
+// label names of its series (read with scrapeSamples).
 func scrapeNames(url string) (map[string]map[string]bool, error) {
-	resp, err := http.Get(url)
+	samples, err := scrapeSamples(url)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", url, resp.Status)
-	}
 	out := map[string]map[string]bool{}
-	label := regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_]*)="`)
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
+	for _, s := range samples {
+		if out[s.name] == nil {
+			out[s.name] = map[string]bool{}
 		}
-		i := strings.IndexAny(line, "{ ")
-		if i <= 0 {
-			continue
-		}
-		if out[line[:i]] == nil {
-			out[line[:i]] = map[string]bool{}
-		}
-		if line[i] == '{' {
-			for _, m := range label.FindAllStringSubmatch(line[i:], -1) {
-				out[line[:i]][m[1]] = true
-			}
+		for k := range s.labels {
+			out[s.name][k] = true
 		}
 	}
-	return out, sc.Err()
+	return out, nil
 }
 
 func sortedNames(m map[string]string) []string {
