@@ -45,7 +45,7 @@ func TestLocalConfigStopsCleanlyUnderLoad(t *testing.T) {
 			<-done
 		}
 		if t.Failed() {
-			t.Fatalf("round %d: the collector did not stop cleanly under load; its log:\n%s", round, c.logs.String())
+			t.Fatalf("round %d: the collector did not stop cleanly under load (its output is logged at cleanup)", round)
 		}
 	}
 }
