@@ -154,7 +154,7 @@ func runLoad(ctx context.Context, args []string) error {
 	fs.Float64Var(&cfg.RPS, "rps", 5, "scenarios started per second (a scenario sends 1 to 6 requests)")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "stop after this long (0 = until interrupted)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 32, "scenarios in flight at most")
-	fs.Float64Var(&cfg.DebugShare, "debug-share", 0.01, "share of scenarios sent with X-Debug-Trace: 1")
+	fs.Float64Var(&cfg.DebugShare, "debug-share", 0.05, "share of scenarios sent with X-Debug-Trace: 1")
 	fs.StringVar(&mix, "mix", "", "weights on top of the default mix, e.g. browse=10,slow=0")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "random seed (0 = time)")
 	fs.DurationVar(&cfg.ReportEvery, "report-every", 10*time.Second, "print a summary this often")
