@@ -19,7 +19,7 @@ import (
 //   - every trace of a line with duration_ms >= the threshold (the trace, which also holds
 //     the edge's span around it, is at least as long),
 //   - every trace of a line with debug=true (sent with X-Debug-Trace: 1: the keep-debug
-//     policy on fraiseql.debug; the load marks about 1 % of its scenarios, so among n such
+//     policy on fraiseql.debug; the load marks about 5 % of its scenarios, so among n such
 //     requests a sampler without the policy keeps all of them with probability p^n),
 //
 // whole (spans of the edge and of the service, every parent present), and of the other
