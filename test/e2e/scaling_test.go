@@ -149,7 +149,7 @@ func TestGatewayThreeReplicas(t *testing.T) {
 		case restartAt:
 			for i, r := range reps {
 				if r != victim {
-					queued[i] = r.metricSum(t, "otelcol_exporter_queue_size", `exporter="load_balancing/traces"`)
+					queued[i] = r.metricSum(t, "otelcol_exporter_queue_size", map[string]string{"exporter": "load_balancing/traces"})
 				}
 			}
 			victim.start(t)
@@ -324,7 +324,8 @@ func TestGatewayThreeReplicas(t *testing.T) {
 		if r == victim {
 			continue
 		}
-		failed := r.metricSum(t, "otelcol_loadbalancer_backend_outcome", `endpoint="127.0.0.1:`+victim.tier2+`",success="false"`)
+		failed := r.metricSum(t, "otelcol_loadbalancer_backend_outcome",
+			map[string]string{"endpoint": "127.0.0.1:" + victim.tier2, "success": "false"})
 		t.Logf("replica %d: %v failed sends to the killed backend; top-level trace queue before its restart: %v", i, failed, queued[i])
 		if failed == 0 {
 			t.Errorf("replica %d: otelcol_loadbalancer_backend_outcome{success=\"false\"} of the killed backend is 0", i)
@@ -333,7 +334,7 @@ func TestGatewayThreeReplicas(t *testing.T) {
 			t.Errorf("replica %d: its top-level load_balancing/traces queue was empty while a backend was down", i)
 		}
 	}
-	if v := victim.metricSum(t, "otelcol_loadbalancer_num_backends", ""); v != n {
+	if v := victim.metricSum(t, "otelcol_loadbalancer_num_backends", nil); v != n {
 		t.Errorf("restarted replica: otelcol_loadbalancer_num_backends is %v, want %d", v, n)
 	}
 }
@@ -500,25 +501,24 @@ func (r *gwReplica) selfMetrics(prefixes ...string) string {
 }
 
 // metricSum adds the samples of a self-metric (any suffix such as _total) whose labels
-// contain match.
-func (r *gwReplica) metricSum(t *testing.T, name, match string) float64 {
+// include match.
+func (r *gwReplica) metricSum(t *testing.T, name string, match map[string]string) float64 {
 	t.Helper()
+	samples, err := scrapeSamples("http://127.0.0.1:" + r.telemetry + "/metrics")
+	if err != nil {
+		t.Logf("%s: %v", r.name, err)
+		return 0
+	}
 	var sum float64
 	found := false
-	for _, line := range strings.Split(r.selfMetrics(name), "\n") {
-		if line == "" || !strings.Contains(line, match) {
-			continue
+	for _, s := range samples {
+		if strings.HasPrefix(s.name, name) && hasLabels(s, match) {
+			sum += s.value
+			found = true
 		}
-		f := strings.Fields(line)
-		v, err := strconv.ParseFloat(f[len(f)-1], 64)
-		if err != nil {
-			continue
-		}
-		sum += v
-		found = true
 	}
 	if !found {
-		t.Logf("%s: no %s{%s} in its self-metrics", r.name, name, match)
+		t.Logf("%s: no %s%v in its self-metrics", r.name, name, match)
 	}
 	return sum
 }
