@@ -17,9 +17,15 @@ import (
 func TestServiceGraphEdgesOnTheBinary(t *testing.T) {
 	gen := mustEnv(t, "TELEMETRYGEN")
 	root := repoRoot(t)
-	otlpPort, promPort, telPort := freePort(t), freePort(t), freePort(t)
-	runCollector(t, filepath.Join(root, "test", "e2e", "testdata", "servicegraph.yaml"),
-		"E2E_OTLP_PORT="+otlpPort, "E2E_PROM_PORT="+promPort, "E2E_TELEMETRY_PORT="+telPort)
+	var otlpPort, promPort, telPort string
+	startCollector(t, func() collectorSpec {
+		otlpPort, promPort, telPort = freePort(t), freePort(t), freePort(t)
+		return collectorSpec{
+			Config:   filepath.Join(root, "test", "e2e", "testdata", "servicegraph.yaml"),
+			GRPCPort: otlpPort,
+			Env:      []string{"E2E_OTLP_PORT=" + otlpPort, "E2E_PROM_PORT=" + promPort, "E2E_TELEMETRY_PORT=" + telPort},
+		}
+	})
 
 	sendGen(t, gen, otlpPort, "traces", "--service", "fraiseql-edge", "--traces", "5", "--child-spans", "1")
 	sendGen(t, gen, otlpPort, "traces", "--service", "fraiseql-api", "--traces", "3", "--child-spans", "0",
