@@ -91,7 +91,9 @@ func Database() (dashboard.Dashboard, error) {
 			q("B", `sum by (postgresql_server_name) (rate(postgresql_wal_position_bytes_total{`+pgSel+`}[$__rate_interval]))`, "{{postgresql_server_name}} WAL/s"))).
 		WithPanel(ts("Recovery conflicts/s (replicas)", "ops", 8, 8,
 			q("A", `sum by (postgresql_server_name, db_namespace) (rate(postgresql_conflicts_total{`+pgSel+`}[$__rate_interval]))`, "{{postgresql_server_name}} {{db_namespace}}"))).
-		WithPanel(tbl("Replication slots now (active, WAL status)", "short", 24, 6,
+		WithPanel(ts("Last message from upstream (replicas)", "s", 8, 8,
+			q("A", `max by (postgresql_server_name) (postgresql_replica_last_message_age_seconds{`+pgSel+`})`, "{{postgresql_server_name}}"))).
+		WithPanel(tbl("Replication slots now (active, WAL status)", "short", 16, 8,
 			qt("A", `max by (postgresql_server_name, postgresql_replication_slot_name, postgresql_replication_slot_type) (postgresql_replication_slot_active{`+pgSel+`}) * on (postgresql_server_name, postgresql_replication_slot_name) group_left (postgresql_replication_slot_wal_status) (max by (postgresql_server_name, postgresql_replication_slot_name, postgresql_replication_slot_wal_status) (postgresql_replication_slot_wal_status{`+pgSel+`}) == 1)`)).
 			OverrideByName("Value", []dashboard.DynamicConfigValue{
 				{Id: "displayName", Value: "consumer"},

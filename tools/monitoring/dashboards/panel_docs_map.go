@@ -82,6 +82,8 @@ var panelDocs = map[string]panelDoc{
 		"write and flush in milliseconds, replay under a second; replay lag with low write lag is a replica that receives but cannot apply fast enough.", "PostgresReplicationLagHigh"),
 	"graphql-database/Recovery conflicts/s (replicas)": d("Queries canceled on replicas because they conflicted with WAL replay (pg_stat_database.conflicts), per database.",
 		"0; a steady rate means long reads on a replica collide with vacuum cleanup on the primary (consider hot_standby_feedback or max_standby_streaming_delay)."),
+	"graphql-database/Last message from upstream (replicas)": d("Seconds since each replica's WAL receiver last heard from its upstream (pg_stat_wal_receiver.last_msg_receipt_time).",
+		"under a second while the primary writes; on an idle primary it rises to the sender's keepalive interval (half of wal_sender_timeout, 30 s by default) and drops back. Past wal_receiver_timeout (60 s) the replica drops the connection.", "PostgresReplicaDisconnected"),
 	"graphql-database/Replication slots now (active, WAL status)": d("Each replication slot now: whether a consumer is attached and its wal_status (reserved, extended, unreserved, lost).",
 		"every slot active with wal_status reserved or extended; an inactive slot retains WAL until the disk fills, unreserved is about to lose WAL and lost can no longer be used.", "PostgresReplicationSlotInactive"),
 	"graphql-database/PgBouncer up": d("Whether the pgstats receiver could query each PgBouncer's admin console at its last scrape.",
