@@ -196,8 +196,14 @@ var panelDocs = map[string]panelDoc{
 	"graphql-infrastructure/anomaly: series tracked, points scored/s": d("Series the anomaly processor tracks and points it scores.", "series below max_series.", "AnomalyDetectorAtCapacity"),
 	"graphql-infrastructure/incident: notifications/s by outcome":     d("Incident notifications per destination and outcome.", "failures at 0.", "IncidentDeliveryFailing", "IncidentNotificationsDropped"),
 	"graphql-infrastructure/incident: outbox depth":                   d("Notifications waiting in the incident exporter's outbox.", "0.", "IncidentOutboxBacklog"),
-	"graphql-infrastructure/Rule evaluation failures":                 d("Prometheus rule evaluation failures by group.", "0.", "PrometheusRuleEvaluationFailures"),
-	"graphql-infrastructure/Alertmanager notifications failed/s":      d("Alertmanager notifications that failed, by integration.", "0.", "AlertmanagerNotificationsFailing"),
+	"graphql-infrastructure/servicegraph: spans waiting, edge series": d("Spans the gateway's servicegraph connector holds while they wait for their other half, and the edge series it holds; both are bounded by store.max_items (100,000 in the shipped gateway).",
+		"spans waiting about 2 x requests/s x the seconds between a request's two spans; series flat, one per edge of the map; both far below store.max_items.", "ServiceGraphSpansDropped"),
+	"graphql-infrastructure/servicegraph: requests recorded/s by kind": d("Requests the servicegraph connector turned into edges: paired client/server spans, database calls, user -> service (server spans without parent), virtual peers (client spans of untraced callees).",
+		"follows the traffic: paired (service to service), database and virtual_user (requests from outside) on a typical request path."),
+	"graphql-infrastructure/servicegraph: spans dropped and unpaired/s": d("Spans the servicegraph connector could not keep (store_full, series_full: at store.max_items; no_service_name) and spans that waited store.ttl for their other half in vain, by side.",
+		"empty (the counters appear at the first drop or unpaired span); a steady unpaired share means split traces or a short store.ttl.", "ServiceGraphSpansDropped", "ServiceGraphSpansUnpaired"),
+	"graphql-infrastructure/Rule evaluation failures":            d("Prometheus rule evaluation failures by group.", "0.", "PrometheusRuleEvaluationFailures"),
+	"graphql-infrastructure/Alertmanager notifications failed/s": d("Alertmanager notifications that failed, by integration.", "0.", "AlertmanagerNotificationsFailing"),
 
 	// ---- Business KPIs ---------------------------------------------------------------------
 	"graphql-business-kpis/User satisfaction (Apdex, T=150 ms)": d("Apdex of HTTP requests: (satisfied under 150 ms + half of tolerating under 0.5 s) / all, from the latency histogram (0.5 s is the bucket bound nearest below 4T).",

@@ -35,8 +35,12 @@ const MaxValueBytes = 256
 // copy: keeping a slice would keep the whole original string alive.
 func Clip(s string) string {
 	if len(s) <= MaxValueBytes {
-		return s
+		return s // the common case, inlined
 	}
+	return clip(s)
+}
+
+func clip(s string) string {
 	// Back to the start of the rune at the cut, at most UTFMax-1 bytes: further back the
 	// bytes are not UTF-8 anyway and are cut as bytes.
 	n := MaxValueBytes
@@ -105,14 +109,14 @@ func (g *Graph) record(e Edge, kind string, now time.Time) {
 
 // Client adds the client half of a request (a CLIENT or PRODUCER span) keyed by its own span id.
 func (g *Graph) Client(k Key, h Half, now time.Time) {
-	h = clipHalf(h)
+	clipHalf(&h)
 	g.add(g.store.AddClient(k, h, now))(now)
 }
 
 // Server adds the server half of a request (a SERVER or CONSUMER span) keyed by its parent
 // span id. A server span without parent is a request from outside: user -> service, at once.
 func (g *Graph) Server(k Key, h Half, now time.Time) {
-	h = clipHalf(h)
+	clipHalf(&h)
 	if k.Span == ([8]byte{}) {
 		c := Half{Service: UserNode, Seconds: h.Seconds, Messaging: h.Messaging}
 		e := Pair(c, h)
@@ -139,7 +143,8 @@ func (g *Graph) add(e Edge, o Outcome) func(time.Time) {
 // Database records a database client span at once (no server span will come): the server is
 // the database's name, its latency the client's.
 func (g *Graph) Database(h Half, server string, now time.Time) {
-	h, server = clipHalf(h), Clip(server)
+	clipHalf(&h)
+	server = Clip(server)
 	g.record(Edge{
 		Client: h.Service, Server: server, ConnectionType: ConnectionDatabase,
 		ClientSeconds: h.Seconds, ServerSeconds: h.Seconds, Failed: h.Failed,
@@ -178,19 +183,22 @@ func (g *Graph) expired(x Expired, now time.Time) {
 
 // clipHalf clips the names and dimension values of h (Clip); the dimension slice is copied
 // only when a value is cut.
-func clipHalf(h Half) Half {
+func clipHalf(h *Half) {
 	h.Service, h.Peer = Clip(h.Service), Clip(h.Peer)
 	for _, d := range h.Dims {
 		if len(d) > MaxValueBytes {
-			dims := make([]string, len(h.Dims))
-			for j, v := range h.Dims {
-				dims[j] = Clip(v)
-			}
-			h.Dims = dims
-			break
+			h.Dims = clipDims(h.Dims)
+			return
 		}
 	}
-	return h
+}
+
+func clipDims(v []string) []string {
+	out := make([]string, len(v))
+	for i, d := range v {
+		out[i] = Clip(d)
+	}
+	return out
 }
 
 // Each calls fn for every edge series in a stable order; fn must not keep s.
