@@ -56,7 +56,7 @@ func Database() (dashboard.Dashboard, error) {
 		WithPanel(ts("Checkpoints/min by kind", "opm", 12, 8,
 			q("A", `60 * sum by (postgresql_server_name, postgresql_checkpoint_kind) (rate(postgresql_checkpoints_total{`+pgSel+`}[$__rate_interval]))`, "{{postgresql_server_name}} {{postgresql_checkpoint_kind}}"))).
 		WithPanel(ts("Locks by mode (held, awaited)", "short", 12, 8,
-			q("A", `sum by (postgresql_server_name, postgresql_lock_mode, postgresql_lock_granted) (postgresql_locks{`+pgSel+`})`, "{{postgresql_server_name}} {{postgresql_lock_mode}} granted={{postgresql_lock_granted}}"))).
+			q("A", `max by (postgresql_server_name, postgresql_lock_mode, postgresql_lock_granted) (max_over_time(postgresql_locks{`+pgSel+`}[$__rate_interval]))`, "{{postgresql_server_name}} {{postgresql_lock_mode}} granted={{postgresql_lock_granted}}"))).
 		WithPanel(tbl("Slowest statements (share of time, 5m)", "s", 12, 8,
 			qt("A", `topk(10, sum by (postgresql_server_name, db_namespace, db_query_text) (rate(postgresql_statement_time_seconds_total{`+pgSel+`}[5m])))`))).
 		WithPanel(tbl("Mean time per call (top 10, 5m)", "s", 12, 8,
