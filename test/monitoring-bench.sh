@@ -4,7 +4,8 @@
 # deb_fetch, started by tools/monitoring/cmd/dashbench on 127.0.0.1 and stopped by it), then
 # every panel query over 6 h, 24 h and 7 d. Prints a Markdown table (docs/benchmarks.md,
 # section "dashboards"). Takes ~15-25 minutes on 2 cores and ~3 GB of disk under $WORK.
-# Usage: test/monitoring-bench.sh [dashbench flags, e.g. -days 1 -reps 1]
+# Usage: test/monitoring-bench.sh [dashbench flags, e.g. -days 1 -reps 1, or -panels REGEX
+#        to measure only the panels whose "<dashboard> / <panel>" title matches]
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=env/lib.sh

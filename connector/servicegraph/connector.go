@@ -51,7 +51,8 @@ func newConnector(set connector.Settings, cfg *Config, next consumer.Metrics) (*
 		c.instanceID = v.AsString()
 	}
 	c.g = graph.New(graph.Config{
-		TTL: cfg.Store.TTL, MaxItems: cfg.Store.MaxItems, Bounds: cfg.bounds(), Dims: len(cfg.Dimensions),
+		TTL: cfg.Store.TTL, MaxItems: cfg.Store.MaxItems, MaxSeries: cfg.Store.MaxItems,
+		Bounds: cfg.bounds(), Dims: len(cfg.Dimensions),
 	}, recorder{tb})
 	err = errors.Join(
 		tb.RegisterConnectorServicegraphStoreItemsCallback(c.gauge((*graph.Graph).Pending)),

@@ -28,7 +28,7 @@ var opts = func() map[[2]string]metric.AddOption {
 	for k, vs := range map[string][]string{
 		"kind":   {graph.KindPaired, graph.KindDatabase, graph.KindVirtualUser, graph.KindVirtualPeer},
 		"side":   {graph.SideClient, graph.SideServer},
-		"reason": {graph.ReasonStoreFull},
+		"reason": {graph.ReasonStoreFull, graph.ReasonSeriesFull},
 	} {
 		for _, v := range vs {
 			m[[2]string{k, v}] = metric.WithAttributeSet(attribute.NewSet(attribute.String(k, v)))

@@ -25,10 +25,16 @@ func TestCatalogNamesOnTheBinary(t *testing.T) {
 	root := repoRoot(t)
 	want, exempt, pgLabels := catalogExpectations(t, root)
 
-	otlpPort, promPort, telPort, hookPort, downPort := freePort(t), freePort(t), freePort(t), freePort(t), freePort(t)
-	runCollector(t, filepath.Join(root, "test", "e2e", "testdata", "catalog.yaml"),
-		"E2E_OTLP_PORT="+otlpPort, "E2E_PROM_PORT="+promPort,
-		"E2E_TELEMETRY_PORT="+telPort, "E2E_WEBHOOK_PORT="+hookPort, "E2E_DOWN_PORT="+downPort)
+	var otlpPort, promPort, telPort string
+	startCollector(t, func() collectorSpec {
+		otlpPort, promPort, telPort = freePort(t), freePort(t), freePort(t)
+		return collectorSpec{
+			Config:   filepath.Join(root, "test", "e2e", "testdata", "catalog.yaml"),
+			GRPCPort: otlpPort,
+			Env: []string{"E2E_OTLP_PORT=" + otlpPort, "E2E_PROM_PORT=" + promPort, "E2E_TELEMETRY_PORT=" + telPort,
+				"E2E_WEBHOOK_PORT=" + freePort(t), "E2E_DOWN_PORT=" + freePort(t)},
+		}
+	})
 
 	send := func(signal string, args ...string) { sendGen(t, gen, otlpPort, signal, args...) }
 	// Two scored gauges (one given unit s by the transform processor) and a counter, then a

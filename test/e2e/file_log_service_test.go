@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // TestAgentFileLogServiceName runs the agent's shipped file_log receiver (its operators copied
@@ -21,43 +19,17 @@ import (
 // names incidents by), the field itself stays; a plain-text line and a JSON line without
 // `service` get no service.name.
 func TestAgentFileLogServiceName(t *testing.T) {
-	root := repoRoot(t)
-	var agent struct {
-		Receivers map[string]map[string]any `yaml:"receivers"`
-	}
-	b, err := os.ReadFile(filepath.Join(root, "configs", "agent.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := yaml.Unmarshal(b, &agent); err != nil {
-		t.Fatal(err)
-	}
-	fl, ok := agent.Receivers["file_log"]
+	fl, ok := readAgentConfig(t).Receivers["file_log"]
 	if !ok {
 		t.Fatal("configs/agent.yaml has no file_log receiver")
 	}
-	dir := t.TempDir()
-	logPath := filepath.Join(dir, "fraiseql.log")
+	logPath := filepath.Join(t.TempDir(), "fraiseql.log")
 	if err := os.WriteFile(logPath, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	fl["include"] = []string{logPath}
 	fl["start_at"] = "beginning"
 	delete(fl, "storage")
-	out := filepath.Join(dir, "out.json")
-	cfg := map[string]any{
-		"receivers": map[string]any{"file_log": fl},
-		"exporters": map[string]any{"file": map[string]any{"path": out}},
-		"service": map[string]any{
-			"telemetry": map[string]any{"metrics": map[string]any{"level": "none"}},
-			"pipelines": map[string]any{"logs": map[string]any{"receivers": []string{"file_log"}, "exporters": []string{"file"}}},
-		},
-	}
-	cb, _ := yaml.Marshal(cfg)
-	cfgPath := filepath.Join(dir, "cfg.yaml")
-	if err := os.WriteFile(cfgPath, cb, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	lines := fmt.Sprintf(`{"timestamp":"%[1]s","level":"error","service":"fraiseql","message":"resolver failed"}
 {"timestamp":"%[1]s","level":"error","service":"fraiseql-edge","message":"upstream failed"}
@@ -67,7 +39,7 @@ plain text line
 	if err := os.WriteFile(logPath, []byte(lines), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	runCollector(t, cfgPath)
+	out, _ := runLogsPipeline(t, "file_log", func(string) any { return fl }, nil)
 
 	// message -> resource service.name ("" = none) and the record's own `service` attribute.
 	type seen struct{ resource, field string }

@@ -20,18 +20,12 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -44,7 +38,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding"
 )
 
@@ -156,32 +149,6 @@ func markerRequest(t testing.TB, s otlpSignal, id string) otlpRequest {
 	return otlpRequest{}
 }
 
-// collectorSpec says how to run the binary: the config, the env it reads its endpoints from,
-// the OTLP gRPC and HTTP ports it listens on (127.0.0.1), and the file every pipeline writes
-// OTLP JSON lines to (where the markers are looked for).
-type collectorSpec struct {
-	Config     string
-	Env        []string
-	GRPCPort   string
-	HTTPPort   string
-	HealthPort string // optional: the health_check extension's port
-	OutDir     string // the data dir: local.yaml writes traces.jsonl, metrics.jsonl, logs.jsonl there
-}
-
-// runningCollector is the built binary started by startCollector.
-type runningCollector struct {
-	GRPC, HTTP string // host:port of the OTLP receivers
-	Health     string // host:port of the health check ("" when the spec has none)
-	OutDir     string
-
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	waitErr error
-	logs    *lockedBuffer
-	conn    *grpc.ClientConn
-	markers atomic.Int64
-}
-
 // startLocalCollector runs the shipped configs/local.yaml with every port moved to a free
 // one and its data directory in a temp dir; extra env (e.g. FRAISEQL_...=...) is appended.
 func startLocalCollector(t *testing.T, env ...string) *runningCollector {
@@ -210,123 +177,6 @@ func startLocalCollector(t *testing.T, env ...string) *runningCollector {
 		return spec
 	})
 }
-
-// collectorReady is what the collector logs once every component has started.
-const collectorReady = "Everything is ready. Begin running and processing data."
-
-// startAttempts bounds how often startCollector picks new ports after losing one.
-const startAttempts = 3
-
-// errPortTaken: the collector could not bind a port picked for it (another process took it
-// between freePort and the collector's bind).
-var errPortTaken = errors.New("a port picked for the collector was taken before it bound it")
-
-// startCollector starts the binary on newSpec(), waits until both OTLP ports (and the
-// health port, if any) accept connections while the process is alive, and kills it when the
-// test ends if the test did not stop it (printing its output when the test failed). freePort
-// releases the ports it picks, so another process can take one before the collector binds
-// it: the collector then exits with "address already in use", and startCollector starts it
-// again on fresh ports from newSpec (at most startAttempts times).
-func startCollector(t *testing.T, newSpec func() collectorSpec) *runningCollector {
-	t.Helper()
-	for attempt := 1; ; attempt++ {
-		c, err := tryStartCollector(t, newSpec())
-		if err == nil {
-			return c
-		}
-		if !errors.Is(err, errPortTaken) || attempt == startAttempts {
-			t.Fatalf("collector did not start (attempt %d of %d): %v", attempt, startAttempts, err)
-		}
-		t.Logf("attempt %d: %v; starting again on other ports", attempt, err)
-	}
-}
-
-// tryStartCollector is one start of startCollector; on error the process is gone.
-func tryStartCollector(t *testing.T, spec collectorSpec) (*runningCollector, error) {
-	t.Helper()
-	bin := mustEnv(t, "OTELCOL_BINARY")
-	c := &runningCollector{
-		GRPC:   "127.0.0.1:" + spec.GRPCPort,
-		HTTP:   "127.0.0.1:" + spec.HTTPPort,
-		OutDir: spec.OutDir,
-		exited: make(chan struct{}),
-		logs:   &lockedBuffer{},
-	}
-	addrs := []string{c.GRPC, c.HTTP}
-	if spec.HealthPort != "" {
-		c.Health = "127.0.0.1:" + spec.HealthPort
-		addrs = append(addrs, c.Health)
-	}
-	c.cmd = exec.Command(bin, "--config", spec.Config)
-	c.cmd.Env = append(os.Environ(), spec.Env...)
-	c.cmd.Stdout, c.cmd.Stderr = c.logs, c.logs
-	if err := c.cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() { c.waitErr = c.cmd.Wait(); close(c.exited) }()
-	// A port that answers may be another process's: the collector owns its ports once it
-	// logs that every component started (a failed bind makes it exit instead).
-	err := waitFor(30*time.Second, func() error {
-		if !c.alive() {
-			return nil
-		}
-		if !strings.Contains(c.logs.String(), collectorReady) {
-			return errors.New("collector has not logged " + strconv.Quote(collectorReady))
-		}
-		for _, addr := range addrs {
-			conn, err := net.DialTimeout("tcp", addr, time.Second)
-			if err != nil {
-				return err
-			}
-			conn.Close()
-		}
-		return nil
-	})
-	if err == nil && !c.alive() {
-		err = fmt.Errorf("collector exited while starting: %v", c.waitErr)
-		if strings.Contains(c.logs.String(), "address already in use") {
-			err = fmt.Errorf("%w: %v", errPortTaken, c.waitErr)
-		}
-	}
-	if err != nil {
-		if c.alive() {
-			_ = c.cmd.Process.Kill()
-			<-c.exited
-		}
-		return nil, fmt.Errorf("%w\ncollector output:\n%s", err, c.logs.String())
-	}
-	t.Cleanup(func() {
-		if c.conn != nil {
-			_ = c.conn.Close()
-		}
-		if c.alive() {
-			_ = c.cmd.Process.Kill()
-			<-c.exited
-		}
-		if t.Failed() {
-			t.Logf("collector output:\n%s", c.logs.String())
-		}
-	})
-	conn, err := grpc.NewClient(c.GRPC, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.conn = conn
-	return c, nil
-}
-
-// alive reports whether the process is still running.
-func (c *runningCollector) alive() bool {
-	select {
-	case <-c.exited:
-		return false
-	default:
-		return true
-	}
-}
-
-// output is everything the collector wrote to stdout and stderr so far.
-func (c *runningCollector) output() string { return c.logs.String() }
 
 // send posts req over tr and returns the export error (a gRPC status, or the HTTP status and
 // body for a non-2xx answer). It gives up after timeout: a request that gets no answer in
@@ -447,24 +297,6 @@ func (rawCodec) Unmarshal(data []byte, v any) error {
 func (rawCodec) Name() string { return "proto" }
 
 var _ encoding.Codec = rawCodec{}
-
-// lockedBuffer is a bytes.Buffer safe for the process's writes and the test's reads.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // outFiles are local.yaml's file exporter outputs in OutDir, one per signal.
 var outFiles = map[otlpSignal]string{signalTraces: "traces.jsonl", signalMetrics: "metrics.jsonl", signalLogs: "logs.jsonl"}

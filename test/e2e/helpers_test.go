@@ -6,13 +6,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -36,30 +33,6 @@ func mustEnv(t *testing.T, name string) string {
 	return v
 }
 
-// handedOut holds every port freePort returned in this test process, so two ports picked
-// for one collector (or for two tests) are never the same.
-var handedOut sync.Map
-
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago and that it has not
-// returned before. It is released again at once, so another process can still take it before
-// the collector binds it: startCollector starts again on other ports when that happens.
-func freePort(t *testing.T) string {
-	t.Helper()
-	for range 100 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if _, dup := handedOut.LoadOrStore(port, true); !dup {
-			return strconv.Itoa(port)
-		}
-	}
-	t.Fatal("freePort: the kernel kept handing out ports this test process already uses")
-	return ""
-}
-
 // collectorConfigs lists the collector configs: configs/*.yaml and configs/examples/*.yaml.
 // Other folders under configs/ hold Prometheus, Alertmanager, Grafana, Loki and Tempo files,
 // which their own tests check with their own tools.
@@ -78,33 +51,6 @@ func collectorConfigs(t *testing.T) []string {
 		t.Fatal("no collector configs found under configs/")
 	}
 	return out
-}
-
-// runCollector starts the binary on cfg with env, and stops it when the test ends.
-func runCollector(t *testing.T, cfg string, env ...string) {
-	t.Helper()
-	bin := mustEnv(t, "OTELCOL_BINARY")
-	cmd := exec.Command(bin, "--config", cfg)
-	cmd.Env = append(os.Environ(), env...)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("collector output:\n%s", logs.String())
-		}
-	})
 }
 
 // metricPoints collects, from the file exporter's OTLP JSON lines, every data point of

@@ -9,11 +9,9 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"path/filepath"
+	"slices"
 	"testing"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // TestAgentLogSampling runs the agent's shipped filter/log_sampling processor (copied from
@@ -22,54 +20,19 @@ import (
 // arrives, DEBUG/INFO arrive about 1 in 10 (records of one trace together); records of other
 // services all arrive; the tailed-file form (`service` attribute) is sampled too.
 func TestAgentLogSampling(t *testing.T) {
-	root := repoRoot(t)
-	var agent struct {
-		Processors map[string]any `yaml:"processors"`
-		Service    struct {
-			Pipelines map[string]struct {
-				Processors []string `yaml:"processors"`
-			} `yaml:"pipelines"`
-		} `yaml:"service"`
-	}
-	b, err := os.ReadFile(filepath.Join(root, "configs", "agent.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := yaml.Unmarshal(b, &agent); err != nil {
-		t.Fatal(err)
-	}
+	agent := readAgentConfig(t)
 	proc, ok := agent.Processors["filter/log_sampling"]
 	if !ok {
 		t.Fatal("configs/agent.yaml has no filter/log_sampling processor")
 	}
-	inPipeline := false
-	for _, p := range agent.Service.Pipelines["logs"].Processors {
-		inPipeline = inPipeline || p == "filter/log_sampling"
-	}
-	if !inPipeline {
+	if !slices.Contains(agent.Service.Pipelines["logs"].Processors, "filter/log_sampling") {
 		t.Fatal("filter/log_sampling is not in the agent's logs pipeline")
 	}
-
-	dir := t.TempDir()
-	out := filepath.Join(dir, "out.json")
-	port := freePort(t)
-	cfg := map[string]any{
-		"receivers":  map[string]any{"otlp": map[string]any{"protocols": map[string]any{"http": map[string]any{"endpoint": "127.0.0.1:" + port}}}},
-		"processors": map[string]any{"filter/log_sampling": proc},
-		"exporters":  map[string]any{"file": map[string]any{"path": out}},
-		"service": map[string]any{
-			"telemetry": map[string]any{"metrics": map[string]any{"level": "none"}},
-			"pipelines": map[string]any{"logs": map[string]any{
-				"receivers": []string{"otlp"}, "processors": []string{"filter/log_sampling"}, "exporters": []string{"file"},
-			}},
-		},
+	otlpHTTP := func(port string) any {
+		return map[string]any{"protocols": map[string]any{"http": map[string]any{"endpoint": "127.0.0.1:" + port}}}
 	}
-	cb, _ := yaml.Marshal(cfg)
-	cfgPath := filepath.Join(dir, "cfg.yaml")
-	if err := os.WriteFile(cfgPath, cb, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	runCollector(t, cfgPath, "FRAISEQL_LOG_SAMPLED_SERVICES=graphql-api|edge", "FRAISEQL_LOG_SAMPLE_ONE_IN=10")
+	out, port := runLogsPipeline(t, "otlp", otlpHTTP, map[string]any{"filter/log_sampling": proc},
+		"FRAISEQL_LOG_SAMPLED_SERVICES=graphql-api|edge", "FRAISEQL_LOG_SAMPLE_ONE_IN=10")
 
 	rng := rand.New(rand.NewPCG(1, 2))
 	tid := func() string { return fmt.Sprintf("%016x%016x", rng.Uint64(), rng.Uint64()) }

@@ -23,7 +23,6 @@ import (
 // turns an ERROR log into a firing alert on a webhook.
 func TestOurProcessorsInDistribution(t *testing.T) {
 	gen := mustEnv(t, "TELEMETRYGEN")
-	port := freePort(t)
 	dir := t.TempDir()
 	out, raw := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "raw.jsonl")
 	// The incident exporter's webhook destination: a real HTTP receiver in the test.
@@ -40,9 +39,16 @@ func TestOurProcessorsInDistribution(t *testing.T) {
 	defer srv.Close()
 	hookPort := srv.Listener.Addr().(*net.TCPAddr).Port
 
-	runCollector(t, filepath.Join(repoRoot(t), "test", "e2e", "testdata", "ours.yaml"),
-		"E2E_OTLP_PORT="+port, "E2E_OUT_FILE="+out, "E2E_RAW_FILE="+raw,
-		"E2E_WEBHOOK_PORT="+strconv.Itoa(hookPort))
+	var port string
+	startCollector(t, func() collectorSpec {
+		port = freePort(t)
+		return collectorSpec{
+			Config:   filepath.Join(repoRoot(t), "test", "e2e", "testdata", "ours.yaml"),
+			GRPCPort: port,
+			Env: []string{"E2E_OTLP_PORT=" + port, "E2E_OUT_FILE=" + out, "E2E_RAW_FILE=" + raw,
+				"E2E_WEBHOOK_PORT=" + strconv.Itoa(hookPort)},
+		}
+	})
 
 	send := func(args ...string) {
 		sendGen(t, gen, port, "metrics", args...)

@@ -18,7 +18,9 @@ func TestPgstatsInDistribution(t *testing.T) {
 		mustEnv(t, v)
 	}
 	out := filepath.Join(t.TempDir(), "out.jsonl")
-	runCollector(t, filepath.Join(repoRoot(t), "test", "e2e", "testdata", "pgstats.yaml"), "E2E_OUT_FILE="+out)
+	startCollector(t, func() collectorSpec {
+		return collectorSpec{Config: filepath.Join(repoRoot(t), "test", "e2e", "testdata", "pgstats.yaml"), Env: []string{"E2E_OUT_FILE=" + out}}
+	})
 
 	if err := waitFor(30*time.Second, func() error {
 		pts, err := metricPoints(out)

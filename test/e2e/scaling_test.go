@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -62,44 +63,47 @@ func TestGatewayThreeReplicas(t *testing.T) {
 
 	sink := newGWSink(t)
 	const n = 3
-	reps := make([]*gwReplica, n)
-	var peers []string
-	for i := range reps {
-		reps[i] = &gwReplica{
-			name: fmt.Sprintf("gw-%d", i), bin: bin, cfg: cfg,
-			tier1: freePort(t), tier2: freePort(t), health: freePort(t), telemetry: freePort(t),
-			storage: filepath.Join(dir, fmt.Sprintf("storage-%d", i)),
+	// The replicas name each other's tier-2 ports as peers: when one of them cannot bind a
+	// port picked for it, all three start again on new ports.
+	reps := startOnFreePorts(t, "gateway replicas", func() ([]*gwReplica, error) {
+		reps := make([]*gwReplica, n)
+		var peers []string
+		for i := range reps {
+			reps[i] = &gwReplica{
+				name: fmt.Sprintf("gw-%d", i), bin: bin, cfg: cfg,
+				tier1: freePort(t), tier2: freePort(t), health: freePort(t), telemetry: freePort(t),
+				storage: filepath.Join(dir, fmt.Sprintf("storage-%d", i)),
+			}
+			peers = append(peers, "127.0.0.1:"+reps[i].tier2)
 		}
-		peers = append(peers, "127.0.0.1:"+reps[i].tier2)
-	}
-	for i, r := range reps {
-		r.env = []string{
-			"PATH=/usr/bin:/bin", "HOME=" + dir,
-			"HOSTNAME=" + r.name,
-			"FRAISEQL_LISTEN_ADDR=127.0.0.1",
-			"FRAISEQL_OTLP_GRPC_PORT=" + r.tier1, "FRAISEQL_OTLP_HTTP_PORT=" + freePort(t),
-			"FRAISEQL_TIER2_PORT=" + r.tier2, "FRAISEQL_HEALTH_PORT=" + r.health,
-			"FRAISEQL_TELEMETRY_PORT=" + r.telemetry,
-			"FRAISEQL_GATEWAY_DNS_RESOLVER=false", "FRAISEQL_GATEWAY_STATIC_RESOLVER=true",
-			"FRAISEQL_GATEWAY_STATIC_PEERS=[" + strings.Join(peers, ", ") + "]",
-			"FRAISEQL_TIER2_TLS_ENABLED=false", "FRAISEQL_TIER2_INSECURE=true",
-			"FRAISEQL_GATEWAY_TOKEN_FILE=" + tokenFile,
-			"FRAISEQL_STORAGE_DIR=" + r.storage,
-			"FRAISEQL_MEMORY_LIMIT_MIB=400",
-			"FRAISEQL_SAMPLING_PERCENT=100",
-			"TEST_SINK=127.0.0.1:" + sink.port,
-			"TEST_REPLICA=" + strconv.Itoa(i),
+		for i, r := range reps {
+			r.env = []string{
+				"PATH=/usr/bin:/bin", "HOME=" + dir,
+				"HOSTNAME=" + r.name,
+				"FRAISEQL_LISTEN_ADDR=127.0.0.1",
+				"FRAISEQL_OTLP_GRPC_PORT=" + r.tier1, "FRAISEQL_OTLP_HTTP_PORT=" + freePort(t),
+				"FRAISEQL_TIER2_PORT=" + r.tier2, "FRAISEQL_HEALTH_PORT=" + r.health,
+				"FRAISEQL_TELEMETRY_PORT=" + r.telemetry,
+				"FRAISEQL_GATEWAY_DNS_RESOLVER=false", "FRAISEQL_GATEWAY_STATIC_RESOLVER=true",
+				"FRAISEQL_GATEWAY_STATIC_PEERS=[" + strings.Join(peers, ", ") + "]",
+				"FRAISEQL_TIER2_TLS_ENABLED=false", "FRAISEQL_TIER2_INSECURE=true",
+				"FRAISEQL_GATEWAY_TOKEN_FILE=" + tokenFile,
+				"FRAISEQL_STORAGE_DIR=" + r.storage,
+				"FRAISEQL_MEMORY_LIMIT_MIB=400",
+				"FRAISEQL_SAMPLING_PERCENT=100",
+				"TEST_SINK=127.0.0.1:" + sink.port,
+				"TEST_REPLICA=" + strconv.Itoa(i),
+			}
 		}
-		r.start(t)
+		return reps, startGWReplicas(reps)
+	})
+	for _, r := range reps {
 		t.Cleanup(func() {
 			r.stop()
 			if t.Failed() {
 				t.Logf("%s output:\n%s", r.name, r.logs.String())
 			}
 		})
-	}
-	for _, r := range reps {
-		r.waitHealthy(t)
 	}
 
 	// The agents' side: one connection per tier 1, token in the request metadata.
@@ -149,10 +153,13 @@ func TestGatewayThreeReplicas(t *testing.T) {
 		case restartAt:
 			for i, r := range reps {
 				if r != victim {
-					queued[i] = r.metricSum(t, "otelcol_exporter_queue_size", `exporter="load_balancing/traces"`)
+					queued[i] = r.metricSum(t, "otelcol_exporter_queue_size", map[string]string{"exporter": "load_balancing/traces"})
 				}
 			}
-			victim.start(t)
+			// On its old ports: the others name its tier-2 port as a peer.
+			if err := victim.start(); err != nil {
+				t.Fatal(err)
+			}
 		}
 		// span k of every trace of this wave goes through tier 1 of replica (w+k) % n
 		for k := 0; k < spansPerTrace; k++ {
@@ -324,7 +331,8 @@ func TestGatewayThreeReplicas(t *testing.T) {
 		if r == victim {
 			continue
 		}
-		failed := r.metricSum(t, "otelcol_loadbalancer_backend_outcome", `endpoint="127.0.0.1:`+victim.tier2+`",success="false"`)
+		failed := r.metricSum(t, "otelcol_loadbalancer_backend_outcome",
+			map[string]string{"endpoint": "127.0.0.1:" + victim.tier2, "success": "false"})
 		t.Logf("replica %d: %v failed sends to the killed backend; top-level trace queue before its restart: %v", i, failed, queued[i])
 		if failed == 0 {
 			t.Errorf("replica %d: otelcol_loadbalancer_backend_outcome{success=\"false\"} of the killed backend is 0", i)
@@ -333,7 +341,7 @@ func TestGatewayThreeReplicas(t *testing.T) {
 			t.Errorf("replica %d: its top-level load_balancing/traces queue was empty while a backend was down", i)
 		}
 	}
-	if v := victim.metricSum(t, "otelcol_loadbalancer_num_backends", ""); v != n {
+	if v := victim.metricSum(t, "otelcol_loadbalancer_num_backends", nil); v != n {
 		t.Errorf("restarted replica: otelcol_loadbalancer_num_backends is %v, want %d", v, n)
 	}
 }
@@ -416,22 +424,47 @@ type gwReplica struct {
 	mu                              sync.Mutex
 	cmd                             *exec.Cmd
 	done                            chan struct{}
+	waitErr                         error // once done is closed
 	logs                            gwLog
 }
 
-func (r *gwReplica) start(t *testing.T) {
-	t.Helper()
+// startGWReplicas starts the replicas and waits until all of them are up; on error none of
+// them is running.
+func startGWReplicas(reps []*gwReplica) error {
+	err := func() error {
+		for _, r := range reps {
+			if err := r.start(); err != nil {
+				return err
+			}
+		}
+		for _, r := range reps {
+			if err := r.waitUp(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	if err != nil {
+		for _, r := range reps {
+			r.stop()
+		}
+	}
+	return err
+}
+
+func (r *gwReplica) start() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	cmd := exec.Command(r.bin, "--config", r.cfg)
 	cmd.Env = r.env
 	cmd.Stdout, cmd.Stderr = &r.logs, &r.logs
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return fmt.Errorf("%s: %w", r.name, err)
 	}
 	r.cmd, r.done = cmd, make(chan struct{})
 	done := r.done
-	go func() { _ = cmd.Wait(); close(done) }()
+	go func() { r.waitErr = cmd.Wait(); close(done) }()
+	return nil
 }
 
 func (r *gwReplica) kill(t *testing.T) {
@@ -463,9 +496,24 @@ func (r *gwReplica) stop() {
 	}
 }
 
-func (r *gwReplica) waitHealthy(t *testing.T) {
-	t.Helper()
-	if err := waitFor(60*time.Second, func() error {
+// waitUp waits until the replica (first start) logged collectorReady and its health check
+// answers 200 while the process is alive (an answer on a port it failed to bind is another
+// process's).
+func (r *gwReplica) waitUp() error {
+	r.mu.Lock()
+	done := r.done
+	r.mu.Unlock()
+	exited := false
+	err := waitFor(60*time.Second, func() error {
+		select {
+		case <-done:
+			exited = true
+			return nil
+		default:
+		}
+		if !strings.Contains(r.logs.String(), collectorReady) {
+			return errors.New("not ready yet")
+		}
 		resp, err := http.Get("http://127.0.0.1:" + r.health + "/")
 		if err != nil {
 			return err
@@ -475,9 +523,14 @@ func (r *gwReplica) waitHealthy(t *testing.T) {
 			return fmt.Errorf("health %d", resp.StatusCode)
 		}
 		return nil
-	}); err != nil {
-		t.Fatalf("%s not healthy: %v\n%s", r.name, err, r.logs.String())
+	})
+	if exited {
+		err = exitedWhileStarting(r.logs.String(), r.waitErr)
 	}
+	if err != nil {
+		return fmt.Errorf("%s: %w\n%s output:\n%s", r.name, err, r.name, r.logs.String())
+	}
+	return nil
 }
 
 // selfMetrics returns the lines of the replica's own /metrics that start with one of prefixes.
@@ -500,25 +553,24 @@ func (r *gwReplica) selfMetrics(prefixes ...string) string {
 }
 
 // metricSum adds the samples of a self-metric (any suffix such as _total) whose labels
-// contain match.
-func (r *gwReplica) metricSum(t *testing.T, name, match string) float64 {
+// include match.
+func (r *gwReplica) metricSum(t *testing.T, name string, match map[string]string) float64 {
 	t.Helper()
+	samples, err := scrapeSamples("http://127.0.0.1:" + r.telemetry + "/metrics")
+	if err != nil {
+		t.Logf("%s: %v", r.name, err)
+		return 0
+	}
 	var sum float64
 	found := false
-	for _, line := range strings.Split(r.selfMetrics(name), "\n") {
-		if line == "" || !strings.Contains(line, match) {
-			continue
+	for _, s := range samples {
+		if strings.HasPrefix(s.name, name) && hasLabels(s, match) {
+			sum += s.value
+			found = true
 		}
-		f := strings.Fields(line)
-		v, err := strconv.ParseFloat(f[len(f)-1], 64)
-		if err != nil {
-			continue
-		}
-		sum += v
-		found = true
 	}
 	if !found {
-		t.Logf("%s: no %s{%s} in its self-metrics", r.name, name, match)
+		t.Logf("%s: no %s%v in its self-metrics", r.name, name, match)
 	}
 	return sum
 }

@@ -3,13 +3,8 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
-	"net/http"
 	"path/filepath"
-	"regexp"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -22,9 +17,15 @@ import (
 func TestServiceGraphEdgesOnTheBinary(t *testing.T) {
 	gen := mustEnv(t, "TELEMETRYGEN")
 	root := repoRoot(t)
-	otlpPort, promPort, telPort := freePort(t), freePort(t), freePort(t)
-	runCollector(t, filepath.Join(root, "test", "e2e", "testdata", "servicegraph.yaml"),
-		"E2E_OTLP_PORT="+otlpPort, "E2E_PROM_PORT="+promPort, "E2E_TELEMETRY_PORT="+telPort)
+	var otlpPort, promPort, telPort string
+	startCollector(t, func() collectorSpec {
+		otlpPort, promPort, telPort = freePort(t), freePort(t), freePort(t)
+		return collectorSpec{
+			Config:   filepath.Join(root, "test", "e2e", "testdata", "servicegraph.yaml"),
+			GRPCPort: otlpPort,
+			Env:      []string{"E2E_OTLP_PORT=" + otlpPort, "E2E_PROM_PORT=" + promPort, "E2E_TELEMETRY_PORT=" + telPort},
+		}
+	})
 
 	sendGen(t, gen, otlpPort, "traces", "--service", "fraiseql-edge", "--traces", "5", "--child-spans", "1")
 	sendGen(t, gen, otlpPort, "traces", "--service", "fraiseql-api", "--traces", "3", "--child-spans", "0",
@@ -72,83 +73,4 @@ func TestServiceGraphEdgesOnTheBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-type sample struct {
-	name   string
-	labels map[string]string
-	value  float64
-}
-
-var labelRE = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"`)
-
-// scrapeSamples reads every sample of a Prometheus text endpoint.
-func scrapeSamples(url string) ([]sample, error) {
-	resp, err := http.Get(url)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", url, resp.Status)
-	}
-	var out []sample
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		s := sample{labels: map[string]string{}}
-		var rest string
-		if i := strings.IndexByte(line, '{'); i > 0 {
-			j := strings.LastIndexByte(line, '}')
-			if j < i {
-				continue
-			}
-			s.name = line[:i]
-			for _, m := range labelRE.FindAllStringSubmatch(line[i+1:j], -1) {
-				s.labels[m[1]] = m[2]
-			}
-			rest = line[j+1:]
-		} else {
-			f := strings.Fields(line)
-			if len(f) < 2 {
-				continue
-			}
-			s.name, rest = f[0], strings.Join(f[1:], " ")
-		}
-		f := strings.Fields(rest)
-		if len(f) == 0 {
-			continue
-		}
-		v, err := strconv.ParseFloat(f[0], 64)
-		if err != nil {
-			continue
-		}
-		s.value = v
-		out = append(out, s)
-	}
-	return out, sc.Err()
-}
-
-// findSample returns the value of the one sample of name whose labels include want.
-func findSample(samples []sample, name string, want map[string]string) (float64, bool) {
-	for _, s := range samples {
-		if s.name != name {
-			continue
-		}
-		ok := true
-		for k, v := range want {
-			if s.labels[k] != v {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return s.value, true
-		}
-	}
-	return 0, false
 }

@@ -11,7 +11,7 @@ const colSel = `job=~"$job", instance=~"$instance"`
 // Infrastructure: targets, the collector pipeline and our components (dashboard 7 of the seed).
 func Infrastructure() (dashboard.Dashboard, error) {
 	return newDashboard("graphql-infrastructure", "FraiseQL / Infrastructure",
-		"Scrape targets, the otelcol-fraiseql pipeline (accepted, refused, sent, failed, queues), the cardinality, anomaly and incident components, backups and the alerts firing.",
+		"Scrape targets, the otelcol-fraiseql pipeline (accepted, refused, sent, failed, queues), the cardinality, anomaly, incident and servicegraph components, backups and the alerts firing.",
 		vars{jobFrom: "up", role: true}).
 		WithRow(row("Targets and alerts")).
 		WithPanel(st("Targets down", "short", 6, 4, steps("green", 1, "red"),
@@ -67,6 +67,14 @@ func Infrastructure() (dashboard.Dashboard, error) {
 			q("A", `sum by (destination, outcome) (rate(otelcol_exporter_incident_notifications{`+roleSel+`}[$__rate_interval]))`, "{{destination}} {{outcome}}"))).
 		WithPanel(ts("incident: outbox depth", "short", 8, 8,
 			q("A", `max by (destination) (otelcol_exporter_incident_outbox_depth{`+roleSel+`})`, "{{destination}}"))).
+		WithPanel(ts("servicegraph: spans waiting, edge series", "short", 8, 8,
+			q("A", `max by (instance) (otelcol_connector_servicegraph_store_items{`+roleSel+`})`, "{{instance}} spans waiting"),
+			q("B", `max by (instance) (otelcol_connector_servicegraph_series{`+roleSel+`})`, "{{instance}} edge series"))).
+		WithPanel(ts("servicegraph: requests recorded/s by kind", "short", 8, 8,
+			q("A", `sum by (kind) (rate(otelcol_connector_servicegraph_requests_recorded{`+roleSel+`}[$__rate_interval]))`, "{{kind}}"))).
+		WithPanel(ts("servicegraph: spans dropped and unpaired/s", "short", 8, 8,
+			q("A", `sum by (reason) (rate(otelcol_connector_servicegraph_spans_dropped{`+roleSel+`}[$__rate_interval]))`, "dropped {{reason}}"),
+			q("B", `sum by (side) (rate(otelcol_connector_servicegraph_spans_unpaired{`+roleSel+`}[$__rate_interval]))`, "unpaired {{side}}"))).
 		WithRow(row("Alerting path")).
 		WithPanel(ts("Rule evaluation failures", "short", 12, 8,
 			q("A", `sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total[$__rate_interval]))`, "{{rule_group}}"))).

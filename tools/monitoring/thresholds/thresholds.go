@@ -32,6 +32,9 @@ const (
 	PostgresConnections = 0.8
 	// ReplicationLagSeconds is the replica replay lag.
 	ReplicationLagSeconds = 10
+	// PgBouncerMaxWaitSeconds is the longest a PgBouncer client may wait for a server
+	// connection (pgbouncer.pool.max_wait).
+	PgBouncerMaxWaitSeconds = 1
 	// AuthFailuresPerMinute and RateLimitRejectionsPerMinute are the security rates.
 	AuthFailuresPerMinute        = 100
 	RateLimitRejectionsPerMinute = 1000
@@ -62,6 +65,7 @@ var ByAlert = map[string]float64{
 	"DBConnectionPoolSaturated":    PoolUsage,
 	"PostgresConnectionsNearMax":   PostgresConnections,
 	"PostgresReplicationLagHigh":   ReplicationLagSeconds,
+	"PgBouncerClientsWaiting":      PgBouncerMaxWaitSeconds,
 	"GraphQLAuthFailuresHigh":      AuthFailuresPerMinute,
 	"GraphQLRateLimitHitsHigh":     RateLimitRejectionsPerMinute,
 	"OtelcolExporterQueueNearFull": CollectorQueueUsage,

@@ -54,9 +54,18 @@ func (a *Aggregator) Bounds() []float64 { return a.bounds }
 // Len is the number of series.
 func (a *Aggregator) Len() int { return len(a.series) }
 
-// Record adds one request to its series, creating the series at now if it is new; it reports
-// whether the series is new.
-func (a *Aggregator) Record(e Edge, dims int, now time.Time) bool {
+// RecordOutcome says what Record did with a request.
+type RecordOutcome uint8
+
+const (
+	Added   RecordOutcome = iota // counted in an existing series
+	Created                      // counted in a new series
+	Full                         // not counted: its series is new and maxSeries series exist
+)
+
+// Record adds one request to its series, creating the series at now if it is new and fewer
+// than maxSeries series exist (maxSeries 0: no limit).
+func (a *Aggregator) Record(e Edge, dims, maxSeries int, now time.Time) RecordOutcome {
 	k := a.key[:0]
 	for _, s := range [...]string{e.Client, e.Server, e.ConnectionType} {
 		k = append(append(k, s...), 0)
@@ -70,6 +79,9 @@ func (a *Aggregator) Record(e Edge, dims int, now time.Time) bool {
 	a.key = k
 	s, ok := a.series[string(k)] // no allocation for the lookup
 	if !ok {
+		if maxSeries > 0 && len(a.series) >= maxSeries {
+			return Full
+		}
 		s = &Series{
 			Client: e.Client, Server: e.Server, ConnectionType: e.ConnectionType,
 			Dims:          make([]string, 2*dims),
@@ -90,7 +102,10 @@ func (a *Aggregator) Record(e Edge, dims int, now time.Time) bool {
 	}
 	s.ClientLatency.observe(a.bounds, e.ClientSeconds)
 	s.ServerLatency.observe(a.bounds, e.ServerSeconds)
-	return !ok
+	if !ok {
+		return Created
+	}
+	return Added
 }
 
 func at(v []string, i int) string {

@@ -3,8 +3,11 @@ package graph
 import (
 	"encoding/binary"
 	"math"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 )
 
 type counts struct {
@@ -156,6 +159,53 @@ func TestStoreBounded(t *testing.T) {
 	g.Client(key(9, 9), Half{Service: "a"}, t0)
 	if g.Pending() != 3 || c.recorded[KindPaired] != 1 || c.dropped[ReasonStoreFull] != 2 {
 		t.Fatalf("pending %d recorded %v dropped %v", g.Pending(), c.recorded, c.dropped)
+	}
+}
+
+// At MaxSeries series, a request of a new series is dropped and each of its spans counted
+// (series_full); requests of existing series are still counted, and a forgotten series
+// makes room again.
+func TestSeriesBounded(t *testing.T) {
+	c := newCounts()
+	g := New(Config{TTL: 2 * time.Second, MaxItems: 10, MaxSeries: 2, Bounds: bounds}, c)
+	g.Database(Half{Service: "a"}, "db1", t0)
+	g.Database(Half{Service: "a"}, "db2", t0)
+	g.Database(Half{Service: "a"}, "db3", t0)                     // third series: dropped
+	g.Client(key(1, 1), Half{Service: "edge"}, t0)                // paired into a third series:
+	g.Server(key(1, 1), Half{Service: "api"}, t0)                 // both spans dropped
+	g.Server(Key{Trace: key(2, 0).Trace}, Half{Service: "x"}, t0) // user -> x: dropped
+	g.Database(Half{Service: "a"}, "db1", t0.Add(time.Minute))    // existing series: counted
+	if g.Series() != 2 || c.dropped[ReasonSeriesFull] != 4 || c.recorded[KindDatabase] != 3 || c.recorded[KindPaired] != 0 {
+		t.Fatalf("series %d, dropped %v, recorded %v", g.Series(), c.dropped, c.recorded)
+	}
+	g.Expire(t0.Add(time.Minute), t0.Add(time.Second)) // db2 idle: forgotten
+	g.Database(Half{Service: "a"}, "db3", t0.Add(time.Minute))
+	if g.Series() != 2 || c.recorded[KindDatabase] != 4 {
+		t.Fatalf("after idle expiry: series %d, recorded %v", g.Series(), c.recorded)
+	}
+}
+
+// Names and dimension values longer than MaxValueBytes are cut, and the cut value is a copy
+// (a slice of a 300 KB name would keep all of it alive); short ones are kept as they are.
+func TestLongValuesClipped(t *testing.T) {
+	g, _ := newGraph(t, 10, 1)
+	long := strings.Repeat("s", 300<<10)
+	peer := strings.Repeat("é", 300<<10) // 2 bytes a rune: the cut must not split one
+	g.Client(key(1, 1), Half{Service: long, Peer: peer, Dims: []string{long}}, t0)
+	g.Database(Half{Service: "api", Dims: []string{"eu"}}, long, t0)
+	g.Expire(t0.Add(time.Hour), t0) // the client becomes long -> peer (virtual node)
+	for _, s := range series(g) {
+		for _, v := range append([]string{s.Client, s.Server}, s.Dims...) {
+			if len(v) > MaxValueBytes || !utf8.ValidString(v) {
+				t.Fatalf("series %q -> %q keeps a value of %d bytes (valid UTF-8: %v)", s.Client[:8], s.Server[:8], len(v), utf8.ValidString(v))
+			}
+			if len(v) == MaxValueBytes && unsafe.StringData(v) == unsafe.StringData(long) {
+				t.Fatal("the clipped value shares the original's memory")
+			}
+		}
+	}
+	if s := series(g); len(s) != 2 || s[0].Client != "api" || s[0].Dims[0] != "eu" || len(s[1].Server) != MaxValueBytes {
+		t.Fatalf("series %d: %+v", len(s), s[0])
 	}
 }
 

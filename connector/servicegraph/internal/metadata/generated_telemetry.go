@@ -114,7 +114,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ConnectorServicegraphSeries, err = builder.meter.Int64ObservableGauge(
 		"otelcol_connector_servicegraph_series",
-		metric.WithDescription("Edge series held (client, server, connection type and dimensions). [Alpha]"),
+		metric.WithDescription("Edge series held (client, server, connection type and dimensions; bounded by store.max_items). [Alpha]"),
 		metric.WithUnit("{series}"),
 	)
 	errs = errors.Join(errs, err)
@@ -126,7 +126,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ConnectorServicegraphSpansDropped, err = builder.meter.Int64Counter(
 		"otelcol_connector_servicegraph_spans_dropped",
-		metric.WithDescription("Client or server spans that could not be kept, by reason (store_full at store.max_items waiting spans, no_service_name on the resource). [Alpha]"),
+		metric.WithDescription("Client or server spans that could not be kept, by reason (store_full at store.max_items waiting spans; series_full when the request would start a new edge series past store.max_items series, every span of that request; no_service_name on the resource). [Alpha]"),
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)

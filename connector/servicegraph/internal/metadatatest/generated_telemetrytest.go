@@ -40,7 +40,7 @@ func AssertEqualConnectorServicegraphRequestsRecorded(t *testing.T, tt *componen
 func AssertEqualConnectorServicegraphSeries(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_connector_servicegraph_series",
-		Description: "Edge series held (client, server, connection type and dimensions). [Alpha]",
+		Description: "Edge series held (client, server, connection type and dimensions; bounded by store.max_items). [Alpha]",
 		Unit:        "{series}",
 		Data: metricdata.Gauge[int64]{
 			DataPoints: dps,
@@ -70,7 +70,7 @@ func AssertEqualConnectorServicegraphSeriesExpired(t *testing.T, tt *componentte
 func AssertEqualConnectorServicegraphSpansDropped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_connector_servicegraph_spans_dropped",
-		Description: "Client or server spans that could not be kept, by reason (store_full at store.max_items waiting spans, no_service_name on the resource). [Alpha]",
+		Description: "Client or server spans that could not be kept, by reason (store_full at store.max_items waiting spans; series_full when the request would start a new edge series past store.max_items series, every span of that request; no_service_name on the resource). [Alpha]",
 		Unit:        "{span}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

@@ -146,6 +146,19 @@ func labelValues(base, label string) []string {
 		return []string{"write", "flush", "replay"}
 	case "postgresql_replication_slot_name":
 		return []string{"replica_1", "replica_2"}
+	case "postgresql_replication_state":
+		return []string{"streaming", "catchup"}
+	case "postgresql_replication_slot_wal_status":
+		// pgstats writes 1 for the slot's current status and 0 for the other three; the
+		// generator writes one level per metric, so only the current one (a panel's join on
+		// it needs one series per slot).
+		return []string{"reserved"}
+	case "postgresql_lock_mode":
+		return []string{"AccessShareLock", "RowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"}
+	case "postgresql_lock_granted":
+		return []string{"true", "false"}
+	case "postgresql_checkpoint_kind":
+		return []string{"timed", "requested"}
 	case "db_query_text":
 		out := make([]string, 20)
 		for i := range out {
@@ -294,7 +307,7 @@ func fmtLabels(m map[string]string, extra ...string) string {
 // gaugeLevel is a plausible level for a gauge, by name.
 func gaugeLevel(base string) float64 {
 	switch {
-	case base == "up" || strings.HasSuffix(base, "_up") || strings.HasSuffix(base, "_connected") || strings.HasSuffix(base, "_active") && strings.Contains(base, "slot"):
+	case base == "up" || strings.HasSuffix(base, "_up") || strings.HasSuffix(base, "_connected") || strings.HasSuffix(base, "_active") && strings.Contains(base, "slot") || strings.HasSuffix(base, "_wal_status"):
 		return 1
 	case strings.Contains(base, "_max") || strings.Contains(base, "capacity") || strings.Contains(base, "limit"):
 		return 1000

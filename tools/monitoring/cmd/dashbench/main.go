@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -42,12 +43,22 @@ func main() {
 	maxSeries := flag.Int("max-series", 2000, "cap on series per metric (before histogram buckets)")
 	reuse := flag.Bool("reuse", false, "reuse the TSDB of an earlier run in -work")
 	settle := flag.Duration("settle", 20*time.Minute, "wait up to this long for Prometheus to compact the backfilled blocks before measuring (0: measure at once)")
+	panelsFlag := flag.String("panels", "", `measure only the panels whose "<dashboard title> / <panel title>" matches this regular expression (data only for the series they and their recording rules read)`)
 	flag.Parse()
 	if *promtool == "" || *promBin == "" {
 		fmt.Fprintln(os.Stderr, "dashbench: -promtool and -prometheus are required")
 		os.Exit(2)
 	}
-	if err := run(*promtool, *promBin, *repo, *work, *days, *stepFlag, *reps, *maxSeries, *reuse, *settle); err != nil {
+	var only *regexp.Regexp
+	if *panelsFlag != "" {
+		re, err := regexp.Compile(*panelsFlag)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "dashbench: -panels:", err)
+			os.Exit(2)
+		}
+		only = re
+	}
+	if err := run(*promtool, *promBin, *repo, *work, *days, *stepFlag, *reps, *maxSeries, *reuse, *settle, only); err != nil {
 		fmt.Fprintln(os.Stderr, "dashbench:", err)
 		os.Exit(1)
 	}
@@ -57,7 +68,7 @@ func logf(format string, a ...any) {
 	fmt.Fprintf(os.Stderr, "[dashbench %s] "+format+"\n", append([]any{time.Now().Format("15:04:05")}, a...)...)
 }
 
-func run(promtool, promBin, repo, work string, days int, step time.Duration, reps, maxSeries int, reuse bool, settle time.Duration) error {
+func run(promtool, promBin, repo, work string, days int, step time.Duration, reps, maxSeries int, reuse bool, settle time.Duration, only *regexp.Regexp) error {
 	cat, err := catalog.Load(filepath.Join(repo, "configs", "metrics", "catalog.yaml"))
 	if err != nil {
 		return err
@@ -74,6 +85,17 @@ func run(promtool, promBin, repo, work string, days int, step time.Duration, rep
 	if err != nil {
 		return err
 	}
+	// The data's label sets always come from every query and rule; -panels narrows what is
+	// generated, backfilled and measured.
+	genSeries, measured, measuredPanels, backfilled := map[string]bool(nil), queries, panels, rules
+	if only != nil {
+		sel, err := selectPanels(only, queries, panels, rules, series)
+		if err != nil {
+			return err
+		}
+		genSeries, measured, measuredPanels, backfilled = sel.series, sel.queries, sel.panels, sel.rules
+		logf("-panels: %d panels, %d queries, %d recording rules, %d series names", len(sel.panels), len(sel.queries), len(sel.rules), len(sel.series))
+	}
 	dataDir := filepath.Join(work, "data")
 	marker := filepath.Join(work, "end")
 	var end time.Time
@@ -88,7 +110,7 @@ func run(promtool, promBin, repo, work string, days int, step time.Duration, rep
 			return err
 		}
 		end = time.Now().Truncate(time.Hour)
-		if err := generate(promtool, cat, series, queries, rules, work, dataDir, end.Add(-time.Duration(days)*24*time.Hour), end, step, maxSeries); err != nil {
+		if err := generate(promtool, cat, series, queries, rules, genSeries, work, dataDir, end.Add(-time.Duration(days)*24*time.Hour), end, step, maxSeries); err != nil {
 			return err
 		}
 	}
@@ -102,7 +124,7 @@ func run(promtool, promBin, repo, work string, days int, step time.Duration, rep
 		return err
 	}
 	if _, err := os.Stat(marker); err != nil || !reuse {
-		if err := backfillRules(promtool, p, rules, work, end.Add(-time.Duration(days)*24*time.Hour), end); err != nil {
+		if err := backfillRules(promtool, p, backfilled, work, end.Add(-time.Duration(days)*24*time.Hour), end); err != nil {
 			return err
 		}
 		if err := os.WriteFile(marker, []byte(end.Format(time.RFC3339)), 0o644); err != nil {
@@ -112,7 +134,7 @@ func run(promtool, promBin, repo, work string, days int, step time.Duration, rep
 	if settle > 0 {
 		waitCompaction(p.dataDir, settle)
 	}
-	return measure(p, queries, panels, end, reps, days, countBlocks(p.dataDir))
+	return measure(p, measured, measuredPanels, end, reps, days, countBlocks(p.dataDir))
 }
 
 // countBlocks counts the TSDB block directories (ULIDs start with 01).
@@ -161,7 +183,9 @@ func loadavg() string {
 	return strings.Join(f[:3], " ")
 }
 
-func generate(promtool string, cat *catalog.Catalog, series map[string]*catalog.Series, queries []panelQuery, rules []ruleRef, work, dataDir string, start, end time.Time, step time.Duration, maxSeries int) error {
+// generate writes the synthetic data: for every catalog series the queries and rules read
+// (only those in onlySeries when it is not nil), with the labels all of them use.
+func generate(promtool string, cat *catalog.Catalog, series map[string]*catalog.Series, queries []panelQuery, rules []ruleRef, onlySeries map[string]bool, work, dataDir string, start, end time.Time, step time.Duration, maxSeries int) error {
 	var exprs []string
 	for _, q := range queries {
 		exprs = append(exprs, q.Expr)
@@ -178,6 +202,9 @@ func generate(promtool string, cat *catalog.Catalog, series map[string]*catalog.
 	}
 	fams := map[string]*fam{}
 	for name, labels := range used {
+		if onlySeries != nil && !onlySeries[name] {
+			continue
+		}
 		s := series[name]
 		base, err := cat.PromName(s.Metric)
 		if err != nil {
