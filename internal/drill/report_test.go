@@ -59,3 +59,22 @@ func TestSlackTitle(t *testing.T) {
 		t.Fatal("text fallback")
 	}
 }
+
+func TestExpectFollowsHistory(t *testing.T) {
+	s, ok := ByName("cache-collapse")
+	if !ok || s.History == "" {
+		t.Fatalf("cache-collapse has no history condition: %+v", s)
+	}
+	with, note := s.Expect(true)
+	if with.Service != "api" || with.PageWithin != s.HistoryPageWithin || note == "" {
+		t.Fatalf("with history: service %q within %s, note %q", with.Service, with.PageWithin, note)
+	}
+	without, note := s.Expect(false)
+	if without.Service != "" || without.PageWithin != 0 || note == "" {
+		t.Fatalf("without history: service %q within %s, note %q", without.Service, without.PageWithin, note)
+	}
+	plain, _ := ByName("replication-lag")
+	if got, note := plain.Expect(false); got.Service != "db" || note != "" {
+		t.Fatalf("a scenario without history changed: %q %q", got.Service, note)
+	}
+}

@@ -9,9 +9,11 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,8 +72,8 @@ type Runner struct {
 	HTTP *http.Client
 }
 
-func (r *Runner) getJSON(ctx context.Context, url string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+func (r *Runner) getJSON(ctx context.Context, u string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
 	}
@@ -82,13 +84,13 @@ func (r *Runner) getJSON(ctx context.Context, url string, v any) error {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, bytes.TrimSpace(b))
+		return fmt.Errorf("GET %s: %s: %s", u, resp.Status, bytes.TrimSpace(b))
 	}
 	return json.Unmarshal(b, v)
 }
 
-func (r *Runner) send(ctx context.Context, method, url, body string) error {
-	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+func (r *Runner) send(ctx context.Context, method, u, body string) error {
+	req, err := http.NewRequestWithContext(ctx, method, u, strings.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -100,7 +102,7 @@ func (r *Runner) send(ctx context.Context, method, url, body string) error {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %s: %s", method, url, resp.Status, bytes.TrimSpace(b))
+		return fmt.Errorf("%s %s: %s: %s", method, u, resp.Status, bytes.TrimSpace(b))
 	}
 	return nil
 }
@@ -143,6 +145,54 @@ func (r *Runner) firing(ctx context.Context, names []string) (name, source strin
 		}
 	}
 	return "", "", nil
+}
+
+// history tells whether s.History holds for the whole drill. It asks for now and for the end
+// of the drill (the expression reads the past, so Prometheus can answer for a future time):
+// when the history appears only during the drill, the page could come or not, so the drill
+// waits until the history holds (at most the drill's own length) and then expects the page.
+func (r *Runner) history(ctx context.Context, s Scenario) (bool, error) {
+	now := time.Now()
+	holds, err := r.holdsAt(ctx, s.History, now)
+	if err != nil || holds {
+		return holds, err
+	}
+	end := now.Add(s.MaxWait + s.ResolveWait)
+	later, err := r.holdsAt(ctx, s.History, end)
+	if err != nil || !later {
+		return false, err
+	}
+	r.Log.Printf("%s: the history the page compares with appears before the drill would end; waiting until it holds", s.Name)
+	for time.Now().Before(end) {
+		if err := sleep(ctx, 30*time.Second); err != nil {
+			return false, err
+		}
+		if holds, err := r.holdsAt(ctx, s.History, time.Now()); err != nil || holds {
+			return holds, err
+		}
+	}
+	return false, fmt.Errorf("%s still returns nothing after %s", s.History, s.MaxWait+s.ResolveWait)
+}
+
+// holdsAt reports whether the PromQL expression returns at least one sample at t.
+func (r *Runner) holdsAt(ctx context.Context, expr string, t time.Time) (bool, error) {
+	prom, err := r.Env.Get("PROMETHEUS_URL")
+	if err != nil {
+		return false, err
+	}
+	var qr struct {
+		Status string `json:"status"`
+		Data   struct {
+			Result []json.RawMessage `json:"result"`
+		} `json:"data"`
+	}
+	if err := r.getJSON(ctx, prom+"/api/v1/query?"+url.Values{"query": {expr}, "time": {strconv.FormatInt(t.Unix(), 10)}}.Encode(), &qr); err != nil {
+		return false, err
+	}
+	if qr.Status != "success" {
+		return false, fmt.Errorf("query %s: status %q", expr, qr.Status)
+	}
+	return len(qr.Data.Result) > 0, nil
 }
 
 func (r *Runner) fakes(ctx context.Context) ([]PDEvent, []SlackMessage, error) {
@@ -278,7 +328,19 @@ func (r *Runner) injectFault(ctx context.Context, s Scenario) (func(context.Cont
 
 // Run runs one drill and returns its report.
 func (r *Runner) Run(ctx context.Context, s Scenario) (*Report, error) {
+	var note string
+	if s.History != "" {
+		holds, err := r.history(ctx, s)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: asking Prometheus for its history: %w", s.Name, err)
+		}
+		s, note = s.Expect(holds)
+		r.Log.Printf("%s: %s", s.Name, note)
+	}
 	rep := &Report{Scenario: s.Name, Fault: s.Fault, ExpectedAlerts: s.Alerts, ExpectedService: s.Service, Problems: []string{}}
+	if note != "" {
+		rep.Notes = append(rep.Notes, note)
+	}
 	wantKey := ""
 	if s.Service != "" {
 		k, err := r.Env.Get(ServiceKeys[s.Service])
