@@ -87,7 +87,7 @@ var panelDocs = map[string]panelDoc{
 	"graphql-database/Replication slots now (active, WAL status)": d("Each replication slot now: whether a consumer is attached and its wal_status (reserved, extended, unreserved, lost).",
 		"every slot active with wal_status reserved or extended; an inactive slot retains WAL until the disk fills, unreserved is about to lose WAL and lost can no longer be used.", "PostgresReplicationSlotInactive"),
 	"graphql-database/PgBouncer up": d("Whether the pgstats receiver could query each PgBouncer's admin console at its last scrape.",
-		"up; down means PgBouncer is stopped or refuses the monitoring user, and the service's connections through it fail too."),
+		"up; down means PgBouncer is stopped or refuses the monitoring user, and the service's connections through it fail too.", "PgBouncerDown"),
 	"graphql-database/Client connections / max_client_conn": d("PgBouncer client connections (every state) over max_client_conn, per PgBouncer.",
 		"well under 100 %; at 100 % PgBouncer refuses new client connections."),
 	"graphql-database/Mean wait for a server per transaction": d("Mean time clients waited for a server connection per pooled transaction (SHOW STATS total_wait_time / total_xact_count over the rate window, PgBouncer's avg_wait_time), per database.",
