@@ -36,7 +36,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
@@ -190,38 +189,13 @@ func run(sink *sink, scenario, signal string, load int, profile string) (result,
 		return result{}, err
 	}
 	defer os.RemoveAll(dir)
-	otlpPort, healthPort, pprofPort, metricsPort := freePort(), freePort(), freePort(), freePort()
-	cfg, err := config(scenario, otlpPort, healthPort, pprofPort, metricsPort, sink.port)
+	col, err := startCollector(dir, scenario, sink.port)
 	if err != nil {
 		return result{}, err
 	}
-	cfgPath := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
-		return result{}, err
-	}
-	col := exec.Command(*otelcol, "--config", cfgPath)
-	col.Env = append(os.Environ(), "FRAISEQL_NODE_NAME=loadtest-node")
-	var logs bytes.Buffer
-	col.Stdout, col.Stderr = &logs, &logs
-	if err := col.Start(); err != nil {
-		return result{}, err
-	}
-	defer func() {
-		_ = col.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = col.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = col.Process.Kill()
-			<-done
-		}
-	}()
-	if err := waitHealthy(healthPort, 30*time.Second); err != nil {
-		return result{}, fmt.Errorf("%v\n%s", err, logs.String())
-	}
+	defer col.stop()
 
-	args := []string{signal, "--otlp-endpoint", "127.0.0.1:" + otlpPort, "--otlp-insecure",
+	args := []string{signal, "--otlp-endpoint", "127.0.0.1:" + col.otlpPort, "--otlp-insecure",
 		"--duration", duration.String(), "--workers", strconv.Itoa(*workers),
 		"--rate", perWorker(load),
 		"--service", "loadtest", "--interval", "1h"}
@@ -245,15 +219,15 @@ func run(sink *sink, scenario, signal string, load int, profile string) (result,
 	go func() { genDone <- gen.Wait() }()
 
 	time.Sleep(3 * time.Second)
-	pid := col.Process.Pid
+	pid := col.cmd.Process.Pid
 	cpu0, err := cpuSeconds(pid)
 	if err != nil {
 		return result{}, err
 	}
-	n0, t0 := accepted(metricsPort, signal), time.Now()
+	n0, t0 := accepted(col.metricsPort, signal), time.Now()
 	window := *duration - 4*time.Second
 	if profile != "" {
-		if err := fetchProfile(pprofPort, window-time.Second, profile); err != nil {
+		if err := fetchProfile(col.pprofPort, window-time.Second, profile); err != nil {
 			fmt.Fprintf(os.Stderr, "profile %s: %v\n", profile, err)
 		}
 	}
@@ -264,9 +238,9 @@ func run(sink *sink, scenario, signal string, load int, profile string) (result,
 	if err != nil {
 		return result{}, err
 	}
-	n1, t1 := accepted(metricsPort, signal), time.Now()
+	n1, t1 := accepted(col.metricsPort, signal), time.Now()
 	if sink.count(signal) == 0 && scenario != "gateway" {
-		return result{}, fmt.Errorf("the sink received nothing\n%s", lastLines(logs.String(), 10))
+		return result{}, fmt.Errorf("the sink received nothing\n%s", lastLines(col.logs.String(), 10))
 	}
 	rss, err := peakRSSMiB(pid)
 	if err != nil {
@@ -279,7 +253,7 @@ func run(sink *sink, scenario, signal string, load int, profile string) (result,
 	items := n1 - n0
 	cpu := cpu1 - cpu0
 	if items == 0 || cpu <= 0 {
-		return result{}, fmt.Errorf("nothing accepted (items %v, cpu %v s)\n%s", items, cpu, lastLines(logs.String(), 10))
+		return result{}, fmt.Errorf("nothing accepted (items %v, cpu %v s)\n%s", items, cpu, lastLines(col.logs.String(), 10))
 	}
 	return result{itemsPerSec: items / secs, cores: cpu / secs, perCPUSecond: items / cpu, peakRSSMiB: rss}, nil
 }
@@ -482,30 +456,6 @@ func accepted(port, signal string) float64 {
 		}
 	}
 	return sum
-}
-
-func waitHealthy(port string, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://127.0.0.1:" + port + "/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	return errors.New("collector not healthy")
-}
-
-func freePort() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fatal(err)
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
 
 func lastLines(s string, n int) string {

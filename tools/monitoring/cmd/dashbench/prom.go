@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -20,8 +22,12 @@ type prometheus struct {
 	port              int
 	cmd               *exec.Cmd
 	log               *os.File
+	exited            chan struct{} // closed when cmd has exited; waitErr is set then
+	waitErr           error
 }
 
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago. It releases it, so
+// another process can take it before Prometheus binds it: start then tries another port.
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -31,17 +37,57 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// startAttempts bounds how often onFreePort starts again after the port was taken.
+const startAttempts = 3
+
+// errPortTaken: the process could not bind the port picked for it (another process took it
+// between freePort and the bind).
+var errPortTaken = errors.New("the port picked for it was taken before it bound it")
+
+// exitedWhileStarting is the error for a process that exited before it was up, given its
+// output and its exit: errPortTaken when the output says the bind failed.
+func exitedWhileStarting(output string, waitErr error) error {
+	if strings.Contains(output, "address already in use") {
+		return fmt.Errorf("%w (exit: %v)", errPortTaken, waitErr)
+	}
+	lines := strings.Split(strings.TrimSpace(output), "\n")
+	return fmt.Errorf("exited while starting: %v\n%s", waitErr, strings.Join(lines[max(0, len(lines)-10):], "\n"))
+}
+
+// onFreePort runs start, which picks a port, starts a process on it and waits until it is
+// up, leaving nothing running when it returns an error. When the error is errPortTaken, it
+// logs it and runs start again, at most startAttempts times in all (the same approach as
+// test/e2e's startOnFreePorts).
+func onFreePort(what string, start func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := start()
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, errPortTaken) || attempt == startAttempts {
+			return fmt.Errorf("%s did not start (attempt %d of %d): %w", what, attempt, startAttempts, err)
+		}
+		logf("%s, attempt %d of %d: %v; starting again on another port", what, attempt, startAttempts, err)
+	}
+}
+
 func (p *prometheus) url() string { return fmt.Sprintf("http://127.0.0.1:%d", p.port) }
 
-func (p *prometheus) start() error {
+// start starts Prometheus on a free port (a new one at every start) and waits until it is ready.
+func (p *prometheus) start() error { return onFreePort("prometheus", p.startOnce) }
+
+func (p *prometheus) startOnce() error {
 	var err error
-	if p.port == 0 {
-		if p.port, err = freePort(); err != nil {
-			return err
-		}
+	if p.port, err = freePort(); err != nil {
+		return err
 	}
 	p.log, err = os.OpenFile(filepath.Join(filepath.Dir(p.dataDir), "prometheus.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
+		return err
+	}
+	logStart, err := p.log.Seek(0, io.SeekEnd) // the log is appended to: this start's lines begin here
+	if err != nil {
+		p.log.Close()
 		return err
 	}
 	p.cmd = exec.Command(p.bin,
@@ -53,10 +99,22 @@ func (p *prometheus) start() error {
 	)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
+		p.cmd = nil
+		p.log.Close()
 		return err
 	}
+	p.exited = make(chan struct{})
+	go func() { p.waitErr = p.cmd.Wait(); close(p.exited) }()
 	deadline := time.Now().Add(5 * time.Minute)
 	for time.Now().Before(deadline) {
+		select {
+		case <-p.exited:
+			p.cmd = nil
+			p.log.Close()
+			out, _ := os.ReadFile(p.log.Name())
+			return exitedWhileStarting(string(out[min(logStart, int64(len(out))):]), p.waitErr)
+		default:
+		}
 		resp, err := http.Get(p.url() + "/-/ready")
 		if err == nil {
 			resp.Body.Close()
@@ -75,13 +133,11 @@ func (p *prometheus) stop() {
 		return
 	}
 	_ = p.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = p.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-p.exited:
 	case <-time.After(30 * time.Second):
 		_ = p.cmd.Process.Kill()
-		<-done
+		<-p.exited
 	}
 	p.cmd = nil
 	p.log.Close()
