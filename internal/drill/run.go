@@ -228,11 +228,16 @@ func (r *Runner) pg(ctx context.Context, hostVar string) (*pgx.Conn, error) {
 }
 
 func (r *Runner) postgresScript(ctx context.Context, verb string) error {
-	cmd := exec.CommandContext(ctx, r.Repo+"/test/env/postgres.sh", verb)
+	return r.script(ctx, "test/env/postgres.sh", verb)
+}
+
+// script runs one of the repository's scripts with the drill's environment.
+func (r *Runner) script(ctx context.Context, path, verb string) error {
+	cmd := exec.CommandContext(ctx, r.Repo+"/"+path, verb)
 	cmd.Env = os.Environ()
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("test/env/postgres.sh %s: %v: %s", verb, err, bytes.TrimSpace(out))
+		return fmt.Errorf("%s %s: %v: %s", path, verb, err, bytes.TrimSpace(out))
 	}
 	return nil
 }
@@ -276,7 +281,15 @@ func (r *Runner) injectFault(ctx context.Context, s Scenario) (func(context.Cont
 		if err := r.send(ctx, http.MethodPost, u+"/faults", s.Switch); err != nil {
 			return nil, err
 		}
-		return func(ctx context.Context) error { return r.send(ctx, http.MethodDelete, u+"/faults", "") }, nil
+		return func(ctx context.Context) error {
+			if err := r.send(ctx, http.MethodDelete, u+"/faults", ""); err != nil {
+				return err
+			}
+			if s.Redeploy {
+				return r.script(ctx, "test/demo/demo.sh", "restart-service")
+			}
+			return nil
+		}, nil
 	case "replay-pause":
 		replica, err := r.pg(ctx, "POSTGRES_REPLICA")
 		if err != nil {

@@ -14,6 +14,10 @@ type Scenario struct {
 	// process stopped).
 	Kind   string
 	Switch string // JSON body for POST /faults
+	// Redeploy: removing the fault also restarts the demo service (test/demo/demo.sh
+	// restart-service), as deploying the fix would. A cumulative SDK keeps exporting every
+	// series it has seen until its process ends, so turning the switch off is not enough.
+	Redeploy bool
 	// Outage > 0: the PagerDuty fake also refuses every event (500/429) for that long from
 	// the fault start.
 	Outage time.Duration
@@ -79,7 +83,7 @@ var Scenarios = []Scenario{
 		Alerts:  []string{"GraphQLCacheHitRatioLow", "GraphQLCacheHitRatioCollapsed"},
 		History: `avg_over_time(graphql:cache_hit:ratio_rate5m[1d] offset 1h) > 0.6`, HistoryService: "api", HistoryPageWithin: 16 * time.Minute,
 		MaxWait: 22 * time.Minute, MinHold: 18 * time.Minute, ResolveWait: 10 * time.Minute},
-	{Name: "cardinality-explosion", Kind: "admin", Switch: `{"cardinality_burst":20000}`, Fault: "20000 new series of one metric every 5 s",
+	{Name: "cardinality-explosion", Kind: "admin", Switch: `{"cardinality_burst":20000}`, Redeploy: true, Fault: "20000 new series of one metric every 5 s",
 		Alerts: []string{"CardinalityOverflowActive", "CardinalitySeriesNearLimit", "CardinalityDataDropped"}, MaxWait: 22 * time.Minute, MinHold: 17 * time.Minute, ResolveWait: 10 * time.Minute},
 	// The page of the replication-lag fault falls inside the outage (it is due about a minute
 	// after the fault), so Alertmanager must retry it; it must arrive once, after the outage.

@@ -7,6 +7,7 @@
 #           data/demo/endpoints.env and print what runs where
 #   stop    stop every part by pid, newest first, and check that none of its ports still listens
 #   status  the pid and state of every part
+#   restart-service  restart the demo service (fraiseql-demo) alone, as a deploy of a fix does
 #
 # Parts (each a process with a pid file under data/demo/run/, a log beside it):
 #   postgres-primary, postgres-replica, pgbouncer   test/env/postgres.sh and pgbouncer.sh
@@ -665,8 +666,14 @@ stop) stop ;;
 status) status ;;
 part) # start one part (and nothing else): databases fakes victorialogs jaeger alertmanager prometheus collectors app
 	"start_${2:?part name}" ;;
+restart-service) # stop the demo service (fraiseql-demo) and start it again, as a deploy does
+	# Its SDK exports cumulative metrics: every series it has seen stays in every export until
+	# the process ends, so a fix for a cardinality explosion takes effect with the restart.
+	is_running fraiseql-demo || die "fraiseql-demo is not running (make demo)"
+	stop_pid fraiseql-demo TERM 20
+	start_app ;;
 *)
-	echo "usage: $0 start|stop|status|part NAME" >&2
+	echo "usage: $0 start|stop|status|usage [SECONDS]|part NAME|restart-service" >&2
 	exit 2
 	;;
 esac
