@@ -64,6 +64,10 @@ func main() {
 	failed := 0
 	for _, s := range run {
 		rep, err := r.Run(ctx, s)
+		if rep != nil && err != nil {
+			rep.OK = false
+			rep.Problems = append(rep.Problems, "the drill stopped before its end: "+err.Error())
+		}
 		if rep != nil {
 			b, _ := json.MarshalIndent(rep, "", "  ")
 			path := filepath.Join(*out, s.Name+".json")

@@ -4,6 +4,7 @@
 package drill
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -116,6 +117,28 @@ func FirstPage(events []PDEvent, since time.Time, names []string) (PDEvent, bool
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ReceivedAt.Before(out[j].ReceivedAt) })
 	return out[0], true
+}
+
+// OpenIncidents lists the dedup keys of PagerDuty incidents about names that were opened and
+// not resolved since.
+func OpenIncidents(events []PDEvent, names []string) []string {
+	open := map[string]bool{}
+	sorted := slices.Clone(events)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].ReceivedAt.Before(sorted[j].ReceivedAt) })
+	for _, e := range sorted {
+		switch {
+		case e.EventAction == "trigger" && e.Effect == "opened" && About(e, names):
+			open[e.DedupKey] = true
+		case e.EventAction == "resolve":
+			delete(open, e.DedupKey)
+		}
+	}
+	keys := make([]string, 0, len(open))
+	for k := range open {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // Resolved is the first resolve of dedupKey at or after since.

@@ -78,3 +78,24 @@ func TestExpectFollowsHistory(t *testing.T) {
 		t.Fatalf("a scenario without history changed: %q %q", got.Service, note)
 	}
 }
+
+func TestOpenIncidents(t *testing.T) {
+	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	fire := map[string]any{"firing": "GraphQLCacheHitRatioCollapsed graphql_cache_name=response"}
+	names := []string{"GraphQLCacheHitRatioCollapsed"}
+	ev := []PDEvent{
+		{EventAction: "resolve", DedupKey: "a", Effect: "resolved", ReceivedAt: at(300)}, // out of order: after its trigger
+		{EventAction: "trigger", DedupKey: "a", Effect: "opened", CustomDetails: fire, ReceivedAt: at(10)},
+		{EventAction: "trigger", DedupKey: "b", Effect: "opened", CustomDetails: fire, ReceivedAt: at(400)},
+		{EventAction: "trigger", DedupKey: "b", Effect: "deduplicated", CustomDetails: fire, ReceivedAt: at(460)},
+		{EventAction: "trigger", DedupKey: "c", Effect: "opened", Summary: "PostgresDown", ReceivedAt: at(500)}, // another alert
+	}
+	if got := OpenIncidents(ev, names); len(got) != 1 || got[0] != "b" {
+		t.Fatalf("open incidents %v, want [b]", got)
+	}
+	ev = append(ev, PDEvent{EventAction: "resolve", DedupKey: "b", Effect: "resolved", ReceivedAt: at(900)})
+	if got := OpenIncidents(ev, names); len(got) != 0 {
+		t.Fatalf("open incidents %v after the resolve, want none", got)
+	}
+}

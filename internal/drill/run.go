@@ -107,11 +107,17 @@ func (r *Runner) send(ctx context.Context, method, u, body string) error {
 	return nil
 }
 
-// firing returns the expected alert names firing now in Prometheus and in Alertmanager.
-func (r *Runner) firing(ctx context.Context, names []string) (name, source string, err error) {
+// activeAlert is an alert of the drill's names that is active somewhere.
+type activeAlert struct {
+	Name, Source, State string // Source: prometheus or alertmanager; State: pending or firing
+}
+
+// activeAlerts lists the alerts of names pending or firing in Prometheus, then those active
+// (not silenced, not inhibited) in Alertmanager, where the incident exporter's alerts are.
+func (r *Runner) activeAlerts(ctx context.Context, names []string) ([]activeAlert, error) {
 	prom, err := r.Env.Get("PROMETHEUS_URL")
 	if err != nil {
-		return "", "", err
+		return nil, err
 	}
 	var pr struct {
 		Data struct {
@@ -122,29 +128,81 @@ func (r *Runner) firing(ctx context.Context, names []string) (name, source strin
 		} `json:"data"`
 	}
 	if err := r.getJSON(ctx, prom+"/api/v1/alerts", &pr); err != nil {
-		return "", "", err
+		return nil, err
 	}
+	var out []activeAlert
 	for _, a := range pr.Data.Alerts {
-		if a.State == "firing" && slices.Contains(names, a.Labels["alertname"]) {
-			return a.Labels["alertname"], "prometheus", nil
+		if slices.Contains(names, a.Labels["alertname"]) {
+			out = append(out, activeAlert{a.Labels["alertname"], "prometheus", a.State})
 		}
 	}
 	am, err := r.Env.Get("ALERTMANAGER_URL")
 	if err != nil {
-		return "", "", err
+		return nil, err
 	}
 	var ams []struct {
 		Labels map[string]string `json:"labels"`
 	}
 	if err := r.getJSON(ctx, am+"/api/v2/alerts?active=true&silenced=false&inhibited=false", &ams); err != nil {
-		return "", "", err
+		return nil, err
 	}
 	for _, a := range ams {
 		if slices.Contains(names, a.Labels["alertname"]) {
-			return a.Labels["alertname"], "alertmanager", nil
+			out = append(out, activeAlert{a.Labels["alertname"], "alertmanager", "firing"})
+		}
+	}
+	return out, nil
+}
+
+// firing returns the first expected alert firing now in Prometheus, else in Alertmanager.
+func (r *Runner) firing(ctx context.Context, names []string) (name, source string, err error) {
+	active, err := r.activeAlerts(ctx, names)
+	if err != nil {
+		return "", "", err
+	}
+	for _, a := range active {
+		if a.State == "firing" {
+			return a.Name, a.Source, nil
 		}
 	}
 	return "", "", nil
+}
+
+// waitQuiet waits until none of the drill's alerts is pending or firing and no PagerDuty
+// incident about them is open: a drill started on the tail of an earlier fault would time
+// the old alert (or have its page deduplicated into the old incident). It gives up after
+// s.ResolveWait plus 5 minutes.
+func (r *Runner) waitQuiet(ctx context.Context, s Scenario) error {
+	deadline := time.Now().Add(s.ResolveWait + 5*time.Minute)
+	logged := false
+	for {
+		active, err := r.activeAlerts(ctx, s.Alerts)
+		if err != nil {
+			return err
+		}
+		ev, _, err := r.fakes(ctx)
+		if err != nil {
+			return err
+		}
+		open := OpenIncidents(ev, s.Alerts)
+		if len(active) == 0 && len(open) == 0 {
+			if logged {
+				r.Log.Printf("%s: quiet now", s.Name)
+			}
+			return nil
+		}
+		what := fmt.Sprintf("%d alert(s) %v still active, %d PagerDuty incident(s) still open", len(active), active, len(open))
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not quiet after waiting %s: %s", s.ResolveWait+5*time.Minute, what)
+		}
+		if !logged {
+			r.Log.Printf("%s: waiting for a quiet start: %s", s.Name, what)
+			logged = true
+		}
+		if err := sleep(ctx, 15*time.Second); err != nil {
+			return err
+		}
+	}
 }
 
 // history tells whether s.History holds for the whole drill. It asks for now and for the end
@@ -368,11 +426,15 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*Report, error) {
 			keyService[k] = svc
 		}
 	}
-	// Clean slate: no fault left over from an interrupted drill.
+	// Clean slate: no fault left over from an interrupted drill, no alert of this drill
+	// still active from an earlier one.
 	if u, err := r.Env.Get("DEMO_ADMIN_URL"); err == nil {
 		if err := r.send(ctx, http.MethodDelete, u+"/faults", ""); err != nil {
 			return nil, fmt.Errorf("demo admin API: %w", err)
 		}
+	}
+	if err := r.waitQuiet(ctx, s); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
 	rep.FaultStart = time.Now().UTC()
 	r.Log.Printf("%s: injecting: %s", s.Name, s.Fault)
