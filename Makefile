@@ -185,7 +185,7 @@ drill: ## one on-call drill on the running demo: make drill SCENARIO=error-spike
 	@[ -n "$(SCENARIO)" ] || { echo "SCENARIO=<name> is required:"; $(GO) run ./cmd/drill -list; exit 2; }
 	test/demo/drill.sh $(SCENARIO)
 
-drills: ## every on-call drill on the running demo, one after the other (about 2 hours)
+drills: ## every on-call drill on the running demo, one after the other (about 2.5 hours; each waits for a quiet start)
 	test/demo/drill.sh all
 
 FUZZTIME ?= 10s
