@@ -173,7 +173,8 @@ func (r *Runner) firing(ctx context.Context, names []string) (name, source strin
 // the old alert (or have its page deduplicated into the old incident). It gives up after
 // s.ResolveWait plus 5 minutes.
 func (r *Runner) waitQuiet(ctx context.Context, s Scenario) error {
-	deadline := time.Now().Add(s.ResolveWait + 5*time.Minute)
+	limit := s.ResolveWait + 5*time.Minute
+	deadline := time.Now().Add(limit)
 	logged := false
 	for {
 		active, err := r.activeAlerts(ctx, s.Alerts)
@@ -193,7 +194,7 @@ func (r *Runner) waitQuiet(ctx context.Context, s Scenario) error {
 		}
 		what := fmt.Sprintf("%d alert(s) %v still active, %d PagerDuty incident(s) still open", len(active), active, len(open))
 		if time.Now().After(deadline) {
-			return fmt.Errorf("not quiet after waiting %s: %s", s.ResolveWait+5*time.Minute, what)
+			return fmt.Errorf("not quiet after waiting %s: %s", limit, what)
 		}
 		if !logged {
 			r.Log.Printf("%s: waiting for a quiet start: %s", s.Name, what)
@@ -399,6 +400,16 @@ func (r *Runner) injectFault(ctx context.Context, s Scenario) (func(context.Cont
 
 // Run runs one drill and returns its report.
 func (r *Runner) Run(ctx context.Context, s Scenario) (*Report, error) {
+	// Clean slate: no fault left over from an interrupted drill, no alert of this drill
+	// still active from an earlier one. Then the history, which the wait may have changed.
+	if u, err := r.Env.Get("DEMO_ADMIN_URL"); err == nil {
+		if err := r.send(ctx, http.MethodDelete, u+"/faults", ""); err != nil {
+			return nil, fmt.Errorf("demo admin API: %w", err)
+		}
+	}
+	if err := r.waitQuiet(ctx, s); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
 	var note string
 	if s.History != "" {
 		holds, err := r.history(ctx, s)
@@ -425,16 +436,6 @@ func (r *Runner) Run(ctx context.Context, s Scenario) (*Report, error) {
 		if k, err := r.Env.Get(v); err == nil {
 			keyService[k] = svc
 		}
-	}
-	// Clean slate: no fault left over from an interrupted drill, no alert of this drill
-	// still active from an earlier one.
-	if u, err := r.Env.Get("DEMO_ADMIN_URL"); err == nil {
-		if err := r.send(ctx, http.MethodDelete, u+"/faults", ""); err != nil {
-			return nil, fmt.Errorf("demo admin API: %w", err)
-		}
-	}
-	if err := r.waitQuiet(ctx, s); err != nil {
-		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
 	rep.FaultStart = time.Now().UTC()
 	r.Log.Printf("%s: injecting: %s", s.Name, s.Fault)
